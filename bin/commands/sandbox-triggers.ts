@@ -1,0 +1,57 @@
+/**
+ * The schedule flags of `caretaker sandbox run`: `--schedule GROUP[@ISO-time]` (repeatable) fires a patch
+ * group's window, `--audit[@ISO-time]` the daily audit, both with the inputs the deployed schedules carry.
+ */
+import { Option, type Command } from 'commander';
+import { loadConfig } from '../../functions/lib/patch-groups.ts';
+import type { ScheduledInvocation } from '../../sandbox/runner.ts';
+import { auditInvocation, scheduleInvocation } from '../../sandbox/schedules.ts';
+import { asUsage } from './usage.ts';
+
+export interface TriggerFlags {
+  schedule?: string[];
+  audit?: boolean | string;
+  config?: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Adds `--schedule`, `--audit` and `--config` to a command. */
+export function addTriggerOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        '--schedule <GROUP[@ISO-time]>',
+        "fire a patch group's window (its next one after the fleet's start, or the time given); repeat for more",
+      ).argParser(collect),
+    )
+    .option(
+      '--audit [ISO-time]',
+      "run the daily overdue audit (its next run after the fleet's start, or the time given; also --audit@TIME)",
+    )
+    .option('--config <file>', 'the caretaker configuration the schedules come from', 'caretaker.yml');
+}
+
+/**
+ * `--audit@TIME` reads naturally next to `--schedule GROUP@TIME` but is not a form commander knows:
+ * rewrite it to `--audit=TIME`.
+ */
+export function normalizeTriggerArgv(argv: readonly string[]): string[] {
+  return argv.map((arg) => (arg.startsWith('--audit@') ? `--audit=${arg.slice('--audit@'.length)}` : arg));
+}
+
+/** The Scheduler invocations the flags ask for, at or after the fleet's start (`now`, epoch ms). */
+export async function triggerInvocations(flags: TriggerFlags, now: number): Promise<ScheduledInvocation[]> {
+  const specs = flags.schedule ?? [];
+  if (specs.length === 0 && flags.audit === undefined) return [];
+  return asUsage(() => {
+    const config = loadConfig(flags.config ?? 'caretaker.yml');
+    const invocations = specs.map((spec) => scheduleInvocation(config, spec, now));
+    if (flags.audit !== undefined) {
+      invocations.push(
+        auditInvocation(config, typeof flags.audit === 'string' ? flags.audit : undefined, now),
+      );
+    }
+    return invocations;
+  });
+}

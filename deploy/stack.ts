@@ -1,0 +1,126 @@
+/**
+ * Everything serverless.yml includes from `.build/`, built from the files that define caretaker: the
+ * handlers (functions and their permissions), `statemachines/`, `events/rules.json` and `caretaker.yml`.
+ * A piece whose function does not exist (yet) is left out and listed in `omitted`.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ValidationError } from '../functions/lib/errors.ts';
+import type { Permission } from '../functions/lib/iam.ts';
+import { loadConfig } from '../functions/lib/patch-groups.ts';
+import { dashboardResource } from './dashboard.ts';
+import { serverlessEsbuildOptions } from './esbuild.ts';
+import { discoverFunctions, type FunctionSpec } from './functions.ts';
+import { functionRole, readPermissions, STATE_MACHINE_NAMES } from './iam.ts';
+import { loadRules, ruleResources } from './rules.ts';
+import { scheduleResources } from './schedules.ts';
+import { readDefinition, STATE_MACHINES, substituteFunctions, validateDefinition } from './state-machines.ts';
+
+export const OUTCOMES_TOPIC_LOGICAL_ID = 'OutcomesTopic';
+
+/** Steps poll and return; triggers may walk the whole fleet (the audit) or start many executions. */
+const TIMEOUT_SECONDS: Record<FunctionSpec['group'], number> = { notebook: 60, endpoint: 60, triggers: 300 };
+
+export interface StackFragments {
+  functions: Record<string, unknown>;
+  stateMachines: Record<string, unknown>;
+  resources: { Resources: Record<string, unknown> };
+  esbuild: typeof serverlessEsbuildOptions;
+  /** What could not be deployed and why, e.g. a rule whose target function has no handler file yet. */
+  omitted: string[];
+}
+
+export interface LoadedFunction extends FunctionSpec {
+  permissions: Permission[];
+}
+
+/** Imports every handler module (constructing clients, calling nothing) and reads its declarations. */
+export async function loadFunctions(root: string): Promise<LoadedFunction[]> {
+  const loaded: LoadedFunction[] = [];
+  for (const spec of discoverFunctions(root)) {
+    const module = (await import(pathToFileURL(join(root, spec.file)).href)) as Record<string, unknown>;
+    if (typeof module.handler !== 'function')
+      throw new ValidationError(
+        [{ field: 'handler', message: `got ${typeof module.handler}, expected an exported function` }],
+        { resource: spec.file },
+      );
+    loaded.push({ ...spec, permissions: readPermissions(spec.file, module.permissions) });
+  }
+  return loaded;
+}
+
+export async function buildStack(root: string): Promise<StackFragments> {
+  const functions = await loadFunctions(root);
+  const byKey = new Map(functions.map((spec) => [spec.key, spec]));
+  const omitted: string[] = [];
+  const resources: Record<string, unknown> = {};
+
+  const functionConfig: Record<string, unknown> = {};
+  for (const spec of functions) {
+    functionConfig[spec.key] = {
+      handler: spec.handler,
+      role: spec.roleLogicalId,
+      timeout: TIMEOUT_SECONDS[spec.group],
+      description: `caretaker ${spec.file}`,
+    };
+    resources[spec.roleLogicalId] = functionRole(spec, spec.permissions);
+  }
+
+  const stateMachines: Record<string, unknown> = {};
+  for (const machine of STATE_MACHINES) {
+    const path = join(root, machine.file);
+    if (!existsSync(path)) {
+      omitted.push(`state machine ${machine.key}: ${machine.file} does not exist`);
+      continue;
+    }
+    let definition: unknown;
+    try {
+      ({ definition } = substituteFunctions(readDefinition(path), byKey, machine.file));
+    } catch (error) {
+      // Only a reference to a function not written yet is tolerated; a malformed definition is not.
+      const missing =
+        error instanceof ValidationError && error.issues.every((i) => i.message.startsWith('names function'));
+      if (!missing) throw error;
+      omitted.push(`state machine ${machine.key}: ${error.message}`);
+      continue;
+    }
+    validateDefinition(definition, machine.file);
+    stateMachines[machine.key] = {
+      name: STATE_MACHINE_NAMES[machine.key],
+      id: machine.logicalId,
+      definition,
+      tracingConfig: { enabled: true },
+      alarms: {
+        topics: { alarm: { Ref: OUTCOMES_TOPIC_LOGICAL_ID } },
+        metrics: ['executionsFailed', 'executionsTimedOut'],
+        treatMissingData: 'notBreaching',
+      },
+    };
+  }
+
+  for (const rule of loadRules(join(root, 'events'))) {
+    const target = byKey.get(rule.target);
+    if (target === undefined) {
+      omitted.push(`rule ${rule.name}: target ${rule.target} has no handler file`);
+      continue;
+    }
+    Object.assign(resources, ruleResources(rule, target));
+  }
+
+  const openWindow = byKey.get('triggersOpenWindow');
+  const audit = byKey.get('triggersAudit');
+  if (!openWindow) omitted.push('patch-group schedules: triggersOpenWindow has no handler file');
+  if (!audit) omitted.push('audit schedule: triggersAudit has no handler file');
+  Object.assign(resources, scheduleResources(loadConfig(join(root, 'caretaker.yml')), openWindow, audit));
+
+  resources.Dashboard = dashboardResource();
+
+  return {
+    functions: functionConfig,
+    stateMachines,
+    resources: { Resources: resources },
+    esbuild: serverlessEsbuildOptions,
+    omitted,
+  };
+}

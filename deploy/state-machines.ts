@@ -1,0 +1,115 @@
+/**
+ * The deployed state machines are the ASL files of `statemachines/`, parsed, with each Lambda Task's
+ * `${functionKey}` replaced by the function's ARN. Nothing else in a definition is touched, so the local
+ * sandbox and AWS run one definition.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { parse } from 'yaml';
+import { ValidationError } from '../functions/lib/errors.ts';
+import type { FunctionSpec } from './functions.ts';
+import { STATE_MACHINE_NAMES } from './iam.ts';
+
+export interface StateMachineSource {
+  /** `notebookPatch`: the key in serverless.yml and in {@link STATE_MACHINE_NAMES} */
+  key: keyof typeof STATE_MACHINE_NAMES;
+  /** `statemachines/notebook-patch.asl.yaml` */
+  file: string;
+  /** `NotebookPatchStateMachine` */
+  logicalId: string;
+}
+
+export const STATE_MACHINES: readonly StateMachineSource[] = [
+  {
+    key: 'notebookPatch',
+    file: 'statemachines/notebook-patch.asl.yaml',
+    logicalId: 'NotebookPatchStateMachine',
+  },
+  {
+    key: 'endpointUpdate',
+    file: 'statemachines/endpoint-update.asl.yaml',
+    logicalId: 'EndpointUpdateStateMachine',
+  },
+];
+
+const FUNCTION_REFERENCE = /^\$\{([A-Za-z][A-Za-z0-9]*)\}$/;
+
+/**
+ * Replaces every `${functionKey}` string in a definition by `Fn::GetAtt: [<LogicalId>, Arn]` and returns the
+ * keys it replaced. Any other `${…}` would be read by the Framework as one of its variables: refused.
+ *
+ * @example substituteFunctions({ Resource: '${notebookStop}' }, byKey, 'x.asl.yaml')
+ *   // → { definition: { Resource: { 'Fn::GetAtt': ['NotebookStopLambdaFunction', 'Arn'] } }, functions: ['notebookStop'] }
+ */
+export function substituteFunctions(
+  definition: unknown,
+  functions: ReadonlyMap<string, FunctionSpec>,
+  file: string,
+): { definition: unknown; functions: string[] } {
+  const used = new Set<string>();
+  const issues: Array<{ field: string; message: string }> = [];
+  const visit = (node: unknown, path: string): unknown => {
+    if (typeof node === 'string') {
+      const reference = FUNCTION_REFERENCE.exec(node)?.[1];
+      if (reference !== undefined) {
+        const spec = functions.get(reference);
+        if (spec === undefined) {
+          issues.push({
+            field: path,
+            message: `names function ${reference}, expected a handler file functions/<group>/<name>.ts for it`,
+          });
+          return node;
+        }
+        used.add(reference);
+        return { 'Fn::GetAtt': [spec.logicalId, 'Arn'] };
+      }
+      // The Framework reads `${…}` as its variables, and serverless-step-functions rewrites `#{…}`.
+      if (node.includes('${') || node.includes('#{'))
+        issues.push({
+          field: path,
+          message: `got ${JSON.stringify(node)}, expected no "\${" or "#{" except a whole \${functionKey}`,
+        });
+      return node;
+    }
+    if (Array.isArray(node)) return node.map((item, i) => visit(item, `${path}[${i}]`));
+    if (node !== null && typeof node === 'object')
+      return Object.fromEntries(
+        Object.entries(node).map(([k, v]) => [k, visit(v, path ? `${path}.${k}` : k)]),
+      );
+    return node;
+  };
+  const substituted = visit(definition, '');
+  if (issues.length > 0) throw new ValidationError(issues, { resource: file });
+  return { definition: substituted, functions: [...used].sort() };
+}
+
+/** An ASL file as data; YAML anchors (`&transient`) are expanded. */
+export function readDefinition(path: string): unknown {
+  return parse(readFileSync(path, 'utf8'), { maxAliasCount: -1 });
+}
+
+interface AslValidation {
+  isValid: boolean;
+  errorsText: (separator?: string) => string;
+}
+
+/**
+ * serverless-step-functions' own validator, run here on a copy: the plugin's `validate` runs it on the
+ * definition it deploys, and it writes `QueryLanguage: JSONPath` into every state, so the deployed
+ * definition would no longer be the ASL file.
+ */
+const validateAsl = createRequire(createRequire(import.meta.url).resolve('serverless-step-functions'))(
+  'asl-validator',
+) as (definition: unknown) => AslValidation;
+
+/** Throws a {@link ValidationError} naming the file when the definition is not valid ASL. */
+export function validateDefinition(definition: unknown, file: string): void {
+  const { isValid, errorsText } = validateAsl(structuredClone(definition));
+  if (!isValid)
+    throw new ValidationError(
+      [{ field: '(definition)', message: `${errorsText('; ')}; expected valid ASL` }],
+      {
+        resource: file,
+      },
+    );
+}

@@ -1,0 +1,4 @@
+import { endpointStep } from '#lib/endpoint-deps';
+import { preflight, preflightPermissions } from '#lib/endpoint-update';
+
+export const { handler, permissions } = endpointStep(preflight, preflightPermissions);

@@ -1,0 +1,69 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { clientConfig } from './aws-config.ts';
+import { translateAwsError } from './aws-errors.ts';
+import { readEnvironment } from './env.ts';
+import { AwsRequestError } from './errors.ts';
+import { needs } from './iam.ts';
+import { tracer } from './observability.ts';
+
+/** Every event caretaker emits has this source. */
+export const CARETAKER_SOURCE = 'caretaker';
+
+export interface EventClients {
+  eventbridge: EventBridgeClient;
+  busName: string;
+}
+
+const env = readEnvironment();
+export const eventClients: EventClients = {
+  eventbridge: tracer.captureAWSv3Client(new EventBridgeClient(clientConfig(env))),
+  busName: env.eventBusName,
+};
+
+export interface OutgoingEvent {
+  detailType: string;
+  detail: object;
+  resources?: string[];
+}
+
+/** Puts events on a bus (the caretaker bus unless `busName` says otherwise), ten to a request as the API allows. */
+export const putEvents = needs(
+  'events:PutEvents',
+  'event-bus',
+  async (
+    { eventbridge, busName }: EventClients,
+    events: OutgoingEvent[],
+    source: string = CARETAKER_SOURCE,
+  ): Promise<void> => {
+    for (let i = 0; i < events.length; i += 10) {
+      const batch = events.slice(i, i + 10);
+      let out;
+      try {
+        out = await eventbridge.send(
+          new PutEventsCommand({
+            Entries: batch.map((e) => ({
+              EventBusName: busName,
+              Source: source,
+              DetailType: e.detailType,
+              Detail: JSON.stringify(e.detail),
+              Resources: e.resources ?? [],
+            })),
+          }),
+        );
+      } catch (err) {
+        throw translateAwsError(err, busName);
+      }
+      if (out.FailedEntryCount) {
+        const failed = (out.Entries ?? [])
+          .filter((e) => e.ErrorCode)
+          .map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`);
+        throw new AwsRequestError(
+          `PutEvents refused ${out.FailedEntryCount} event(s): ${failed.join('; ')}`,
+          {
+            resource: busName,
+          },
+        );
+      }
+    }
+  },
+);

@@ -1,0 +1,93 @@
+import type { Fleet } from '../fleet.ts';
+import { createDynamoService, type DynamoWorld } from './dynamodb.ts';
+import { EventBus, createEventBridgeService, type BusEvent } from './eventbridge.ts';
+import { FaultInjector } from './faults.ts';
+import { createNotebookService, type NotebookWorld } from './notebooks.ts';
+import { ServiceRegistry, startServer } from './server.ts';
+import type { OperationContext, ServiceEmulator } from './types.ts';
+
+export type { BusEvent } from './eventbridge.ts';
+export type { NotebookWorld, NotebookRecord, NotebookSnapshot } from './notebooks.ts';
+export type { DynamoWorld } from './dynamodb.ts';
+
+export interface Emulator {
+  url: string;
+  close(): Promise<void>;
+  /** `calls[service][operation]`: every request received, injected faults and errors included. */
+  calls: Record<string, Record<string, number>>;
+  register(service: ServiceEmulator): void;
+  /** Every event put on any bus, or emitted by an emulated service (on `default`). */
+  onEvent(listener: (event: BusEvent) => void): void;
+  notebooks: NotebookWorld;
+  ledger: DynamoWorld;
+  /** The emulator's own failures (answered 500 InternalFailure): a run or test should fail on any. */
+  internalErrors: Error[];
+}
+
+export interface EmulatorOptions {
+  services?: ServiceEmulator[];
+  /** Runs `fire` at virtual time `atMs`; the sandbox passes its VirtualClock's `schedule`. */
+  schedule?: (atMs: number, fire: () => void) => void;
+}
+
+/** Without a virtual clock, scheduled changes happen on real time. */
+const realTimeSchedule = (atMs: number, fire: () => void) => {
+  setTimeout(fire, Math.max(0, atMs - Date.now())).unref();
+};
+
+/**
+ * Starts the emulator for one fleet on `127.0.0.1` at a free port: SageMaker notebooks, EventBridge
+ * PutEvents and the DynamoDB subset built in, plus `options.services` (endpoints, CloudWatch, Step
+ * Functions). Faults from `fleet.faults` apply to SageMaker operations.
+ *
+ * @example
+ *   const emulator = await startEmulator(fleet, { services: [endpoints], schedule: (at, fire) => clock.schedule(at, fire) });
+ *   const sagemaker = new SageMakerClient({ endpoint: emulator.url, region: 'us-east-1', credentials });
+ */
+export async function startEmulator(fleet: Fleet, options: EmulatorOptions = {}): Promise<Emulator> {
+  const internalErrors: Error[] = [];
+  const calls: Emulator['calls'] = {};
+  const bus = new EventBus(fleet, (err) => internalErrors.push(err));
+  const schedule = options.schedule ?? realTimeSchedule;
+  const context: OperationContext = {
+    now: () => Date.now(),
+    emit: (event) => {
+      bus.publish(event);
+    },
+    schedule: (atMs, fire) =>
+      schedule(atMs, () => {
+        try {
+          fire();
+        } catch (err) {
+          // A scheduled change runs outside any request: nobody else would see its failure.
+          internalErrors.push(err instanceof Error ? err : new Error(String(err)));
+        }
+      }),
+  };
+
+  const registry = new ServiceRegistry();
+  const notebooks = createNotebookService(fleet, context);
+  const dynamodb = createDynamoService();
+  for (const service of [notebooks, createEventBridgeService(bus), dynamodb, ...(options.services ?? [])])
+    registry.register(service);
+
+  const server = await startServer({
+    registry,
+    faults: new FaultInjector(fleet.faults),
+    faultedServices: new Set(['sagemaker']),
+    calls,
+    internalErrors,
+    context,
+  });
+
+  return {
+    url: server.url,
+    close: () => server.close(),
+    calls,
+    register: (service) => registry.register(service),
+    onEvent: (listener) => bus.onEvent(listener),
+    notebooks: notebooks.world,
+    ledger: dynamodb.world,
+    internalErrors,
+  };
+}

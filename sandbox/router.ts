@@ -1,0 +1,90 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TriggerResult } from '../functions/lib/trigger-result.ts';
+import { matches } from './event-pattern.ts';
+import { invoke, scope } from './lambda.ts';
+
+const EVENTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'events');
+
+interface Rule {
+  name: string;
+  pattern: Record<string, unknown>;
+  target: string;
+}
+
+export interface Delivery {
+  summary: string;
+  ignored?: string;
+  rejected?: Array<{ field: string; message: string }>;
+}
+
+type RoutedEvent = { source: string; 'detail-type': string; [key: string]: unknown };
+
+/** EventBridge for the sandbox: the rules of `events/rules.json`, their real patterns, their real targets. */
+export class Router {
+  private constructor(readonly rules: Rule[]) {}
+
+  static async load(): Promise<Router> {
+    const list = JSON.parse(await readFile(path.join(EVENTS_DIR, 'rules.json'), 'utf8')) as Array<{
+      name: string;
+      pattern: string;
+      target: string;
+    }>;
+    const rules = await Promise.all(
+      list.map(async (r) => ({
+        name: r.name,
+        target: r.target,
+        pattern: JSON.parse(await readFile(path.join(EVENTS_DIR, r.pattern), 'utf8')) as Record<
+          string,
+          unknown
+        >,
+      })),
+    );
+    return new Router(rules);
+  }
+
+  matching(event: RoutedEvent): Rule[] {
+    return this.rules.filter((rule) => matches(rule.pattern, event));
+  }
+
+  /** Delivers one event to every rule it matches and says what came of it. */
+  async deliver(event: RoutedEvent, origin?: { index: number }): Promise<Delivery> {
+    const rules = this.matching(event);
+    if (rules.length === 0) {
+      return { summary: 'matched no rule', ignored: `matched no rule (${describe(event)})` };
+    }
+    const trigger = { source: event.source, detailType: event['detail-type'], index: origin?.index ?? -1 };
+    const results: TriggerResult[] = [];
+    for (const rule of rules) {
+      try {
+        results.push((await scope.run({ trigger }, () => invoke(rule.target, event))) as TriggerResult);
+      } catch (err) {
+        // EventBridge would retry and then dead-letter the event; the sandbox reports it as refused.
+        const e = err as Error & { issues?: Array<{ field: string; message: string }> };
+        return {
+          summary: `refused by ${rule.target}`,
+          rejected: e.issues ?? [{ field: rule.target, message: e.message }],
+        };
+      }
+    }
+    const rejected = results.flatMap((r) => r?.rejected ?? []);
+    if (rejected.length > 0) return { summary: `rejected (${rejected.length} problem(s))`, rejected };
+    const started = results.flatMap((r) => r?.started ?? []);
+    const duplicates = results.flatMap((r) => r?.duplicates ?? []);
+    const ignored = results.map((r) => r?.ignored).filter((r): r is string => Boolean(r));
+    if (started.length === 0 && duplicates.length === 0 && ignored.length > 0) {
+      return { summary: `ignored: ${ignored.join('; ')}`, ignored: ignored.join('; ') };
+    }
+    const parts = [
+      started.length ? `started ${started.join(', ')}` : '',
+      duplicates.length ? `already running or done: ${duplicates.join(', ')}` : '',
+      ignored.length ? `ignored: ${ignored.join('; ')}` : '',
+    ].filter(Boolean);
+    return { summary: parts.join('; ') || 'delivered' };
+  }
+}
+
+function describe(event: RoutedEvent): string {
+  return `source ${JSON.stringify(event.source)}, detail-type ${JSON.stringify(event['detail-type'])}`;
+}

@@ -1,0 +1,252 @@
+import { VirtualClock } from './clock.ts';
+import { createCloudWatchService } from './emulator/cloudwatch.ts';
+import { createEndpointService } from './emulator/endpoints.ts';
+import { startEmulator, type BusEvent } from './emulator/index.ts';
+import { Executions, type ExecutionRecord } from './executions.ts';
+import type { Fleet } from './fleet.ts';
+import { retarget } from './front.ts';
+import { invoke, prepareEnvironment, scope } from './lambda.ts';
+import { Router, type Delivery } from './router.ts';
+import { notebooksDown } from './timeline.ts';
+
+export interface SandboxEvent {
+  source: string;
+  'detail-type': string;
+  detail: Record<string, unknown>;
+  time?: string;
+  [key: string]: unknown;
+}
+
+/** The `--json` document of `caretaker sandbox run` (DESIGN.md, "Sandbox contract"). */
+export interface SandboxResult {
+  executions: Array<{
+    stateMachine: string;
+    name: string;
+    trigger: { source: string; detailType: string };
+    status: string;
+    output: unknown;
+    error?: { error: string; cause: string };
+    stats: {
+      transitions: number;
+      lambdaInvocations: number;
+      sagemakerCalls: Record<string, number>;
+      virtualSeconds: number;
+      maxNotebooksDown: number;
+    };
+  }>;
+  ignoredEvents: Array<{ index: number; reason: string }>;
+  rejectedEvents: Array<{ index: number; errors: Array<{ field: string; message: string }> }>;
+  fleet: {
+    notebooks: Array<Record<string, unknown>>;
+    endpoints: Array<Record<string, unknown>>;
+    endpointConfigs: string[];
+    alarms: Array<Record<string, unknown>>;
+  };
+  events: Array<{ source: string; 'detail-type': string; detail: unknown }>;
+}
+
+/** What a run leaves besides the contract document: the raw material of reports and benchmarks. */
+export interface SandboxRun {
+  result: SandboxResult;
+  start: number;
+  end: number;
+  notebookHistory: Array<{ name: string; status: string; at: number }>;
+  trafficHistory: Array<{ endpoint: string; at: number; weights: Record<string, number> }>;
+  alarmHistory: Array<{ name: string; state: string; at: number }>;
+  emitted: BusEvent[];
+  calls: Record<string, Record<string, number>>;
+}
+
+/**
+ * A direct Lambda invocation at a virtual time, as EventBridge Scheduler makes them (a patch group's
+ * window, the daily audit). `label` names it in progress and in `executions[].trigger`.
+ */
+export interface ScheduledInvocation {
+  at: number;
+  functionKey: string;
+  payload: unknown;
+  label: { source: string; detailType: string };
+}
+
+export interface Progress {
+  kind: 'delivered' | 'started' | 'finished' | 'event';
+  at: number;
+  text: string;
+}
+
+let counting: ((execution: string | undefined, service: string, operation: string) => void) | undefined;
+
+/**
+ * Counts every SageMaker attempt (retries included) against the execution whose Lambda made it, and notes
+ * which event a StartExecution came from. The clients are the very ones the handlers use (same modules).
+ */
+async function instrumentClients(names: Map<string, { source: string; detailType: string; index: number }>) {
+  const [{ sagemaker }, { sfn }] = await Promise.all([
+    import('../functions/lib/sagemaker/client.ts'),
+    import('../functions/lib/stepfunctions.ts'),
+  ]);
+  sagemaker.middlewareStack.addRelativeTo(
+    ((next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      counting?.(scope.getStore()?.execution, 'sagemaker', context.commandName?.replace(/Command$/, '') ?? '?');
+      return next(args);
+    }) as never,
+    { relation: 'before', toMiddleware: 'deserializerMiddleware', name: 'sandboxCallCounter', override: true },
+  );
+  sfn.middlewareStack.add(
+    (next) => async (args) => {
+      const trigger = scope.getStore()?.trigger;
+      const name = (args.input as { name?: string }).name;
+      if (trigger && name) names.set(name, trigger);
+      return next(args);
+    },
+    { step: 'initialize', name: 'sandboxTriggerNote', override: true },
+  );
+}
+
+/**
+ * Runs a fleet and a list of events to the end, on virtual time: each event is delivered at its `time`
+ * (or at once, when that is in the past) through the real rule patterns to the real trigger handlers, and
+ * every workflow they start runs on the local interpreter against the emulator.
+ */
+export async function runSandbox(
+  fleet: Fleet,
+  events: SandboxEvent[],
+  options: { onProgress?: (p: Progress) => void; invocations?: ScheduledInvocation[] } = {},
+): Promise<SandboxRun> {
+  await prepareEnvironment();
+  const pendingTriggers = new Map<string, { source: string; detailType: string; index: number }>();
+  await instrumentClients(pendingTriggers);
+  const clock = new VirtualClock(fleet.start);
+  clock.install();
+  const cloudwatch = createCloudWatchService(fleet);
+  const endpoints = createEndpointService(fleet, cloudwatch.world);
+  const emulator = await startEmulator(fleet, {
+    services: [endpoints, cloudwatch],
+    schedule: (at, fire) => clock.schedule(at, fire),
+  });
+  try {
+    retarget(emulator.url);
+    const executions = new Executions(clock);
+    counting = (execution, service, operation) => executions.countCall(execution, service, operation);
+    emulator.register(executions.service(pendingTriggers));
+    const router = await Router.load();
+    const emitted: BusEvent[] = [];
+    const ignoredEvents: SandboxResult['ignoredEvents'] = [];
+    const rejectedEvents: SandboxResult['rejectedEvents'] = [];
+    const deliveries: Promise<void>[] = [];
+    const report = (kind: Progress['kind'], text: string) =>
+      options.onProgress?.({ kind, at: clock.now(), text });
+
+    const deliver = (event: SandboxEvent | BusEvent, index: number | undefined) =>
+      clock.track(async () => {
+        const outcome: Delivery = await router.deliver(event, index === undefined ? undefined : { index });
+        if (index === undefined) return;
+        if (outcome.rejected) rejectedEvents.push({ index, errors: outcome.rejected });
+        else if (outcome.ignored) ignoredEvents.push({ index, reason: outcome.ignored });
+        report('delivered', `event ${index} (${event['detail-type']}): ${outcome.summary}`);
+      });
+
+    emulator.onEvent((event) => {
+      if (event.source === 'caretaker') {
+        emitted.push(event);
+        report('event', `${event['detail-type']}`);
+      }
+      // AWS service events and caretaker's own go through the rules like any other event on a bus.
+      deliveries.push(deliver(event, undefined));
+    });
+
+    events.forEach((event, index) => {
+      const at = event.time ? Math.max(Date.parse(event.time), clock.now()) : clock.now();
+      deliveries.push(
+        new Promise<void>((resolve, reject) =>
+          clock.schedule(at, () => {
+            deliver(event, index).then(resolve, reject);
+          }),
+        ),
+      );
+    });
+
+    for (const invocation of options.invocations ?? []) {
+      deliveries.push(
+        new Promise<void>((resolve, reject) =>
+          clock.schedule(Math.max(invocation.at, clock.now()), () => {
+            const trigger = { ...invocation.label, index: -1 };
+            clock
+              .track(() => scope.run({ trigger }, () => invoke(invocation.functionKey, invocation.payload)))
+              .then((result) =>
+                report('delivered', `${invocation.label.detailType}: ${JSON.stringify(result)}`),
+              )
+              .then(resolve, reject);
+          }),
+        ),
+      );
+    }
+
+    const seen = new Set<ExecutionRecord>();
+    const settleAll = async () => {
+      for (;;) {
+        const before = deliveries.length + executions.records.length;
+        await Promise.all(deliveries);
+        for (const record of executions.records) {
+          if (!seen.has(record)) {
+            seen.add(record);
+            report('started', `${record.stateMachine} ${record.name}`);
+            void record.done.then(() =>
+              report('finished', `${record.stateMachine} ${record.name}: ${record.status}`),
+            );
+          }
+        }
+        await Promise.all(executions.pending);
+        if (deliveries.length + executions.records.length === before) return;
+      }
+    };
+    await clock.drive(settleAll());
+    if (emulator.internalErrors.length > 0) {
+      throw new Error(
+        `the emulator failed internally: ${emulator.internalErrors.map((e) => e.stack).join('\n')}`,
+      );
+    }
+
+    const history = emulator.notebooks.history;
+    const world = endpoints.world.snapshot();
+    const result: SandboxResult = {
+      executions: executions.records.map((r) => ({
+        stateMachine: r.stateMachine,
+        name: r.name,
+        trigger: r.trigger,
+        status: r.status,
+        output: r.output ?? null,
+        ...(r.error ? { error: r.error } : {}),
+        stats: {
+          ...r.stats,
+          virtualSeconds: Math.round(((r.stoppedAt ?? clock.now()) - r.startedAt) / 1000),
+          maxNotebooksDown: notebooksDown(history, r.startedAt, r.stoppedAt ?? clock.now()),
+        },
+      })),
+      ignoredEvents: ignoredEvents.sort((a, b) => a.index - b.index),
+      rejectedEvents: rejectedEvents.sort((a, b) => a.index - b.index),
+      fleet: {
+        notebooks: emulator.notebooks.snapshot(),
+        endpoints: world.endpoints,
+        endpointConfigs: world.endpointConfigs,
+        alarms: world.alarms,
+      },
+      events: emitted.map((e) => ({ source: e.source, 'detail-type': e['detail-type'], detail: e.detail })),
+    };
+    return {
+      result,
+      start: fleet.start,
+      end: clock.now(),
+      notebookHistory: history,
+      trafficHistory: endpoints.world.trafficHistory,
+      alarmHistory: cloudwatch.world.history ?? [],
+      emitted,
+      calls: emulator.calls,
+    };
+  } finally {
+    counting = undefined;
+    retarget(undefined);
+    await emulator.close();
+    clock.uninstall();
+  }
+}

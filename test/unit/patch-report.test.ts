@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport } from '../../functions/lib/patch-report.ts';
+import { notebooksDown } from '../../sandbox/timeline.ts';
+
+describe('buildReport', () => {
+  it('merges skipped and cycled notebooks, sorted, and counts the outcomes', () => {
+    const report = buildReport(
+      [{ name: 'b' }, { name: 'c' }],
+      [{ name: 'a', outcome: 'skipped-exempt' }],
+      [
+        { name: 'b', outcome: 'patched' },
+        { name: 'c', outcome: 'rolled-back' },
+      ],
+    );
+    expect(report.notebooks.map((n) => n.name)).toEqual(['a', 'b', 'c']);
+    expect(report.counts).toEqual({ patched: 1, 'rolled-back': 1, 'skipped-exempt': 1 });
+  });
+
+  it('never drops a planned notebook whose cycle produced no result', () => {
+    const report = buildReport([{ name: 'b' }], [], [null]);
+    expect(report.notebooks).toEqual([expect.objectContaining({ name: 'b', outcome: 'needs-attention' })]);
+  });
+});
+
+describe('notebooksDown', () => {
+  it('counts the peak of notebooks that were running and were not at the same moment', () => {
+    const h = [
+      { name: 'a', status: 'InService', at: 0 },
+      { name: 'b', status: 'InService', at: 0 },
+      { name: 'c', status: 'Stopped', at: 0 },
+      { name: 'a', status: 'Stopping', at: 10 },
+      { name: 'c', status: 'Pending', at: 10 },
+      { name: 'b', status: 'Stopping', at: 20 },
+      { name: 'a', status: 'InService', at: 20 },
+      { name: 'b', status: 'InService', at: 30 },
+    ];
+    expect(notebooksDown(h, 0, 100)).toBe(1);
+    expect(notebooksDown([...h, { name: 'a', status: 'Stopping', at: 25 }], 0, 100)).toBe(2);
+  });
+});

@@ -1,0 +1,265 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '#lib/patch-groups';
+import { parseFleet } from '../../sandbox/fleet.ts';
+import { runSandbox, type SandboxEvent } from '../../sandbox/runner.ts';
+import { auditInvocation, scheduleInvocation } from '../../sandbox/schedules.ts';
+import { mutatingCalls, notebook, outcomes, patchRequested } from '../support/sandbox.ts';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const sample = (file: string): SandboxEvent =>
+  JSON.parse(readFileSync(join(import.meta.dirname, '../../events/samples', file), 'utf8')) as SandboxEvent;
+
+const START = '2026-11-23T02:00:00Z';
+const at = (days: number) => new Date(Date.parse(START) + days * 86_400_000).toISOString();
+
+const fleet = (notebooks: string) =>
+  parseFleet(
+    `
+start: ${START}
+platformRelease: "2026.11"
+lifecycleConfigs: [lc-v1]
+notebooks:
+${notebooks}
+`,
+    'inline.yml',
+  );
+
+const ROOTED =
+  fleet(`  - { name: nb-1, status: InService, rootAccess: Enabled, tags: { patch-group: weekly } }
+  - { name: nb-2, status: InService, rootAccess: Enabled, tags: { patch-group: weekly } }`);
+
+const config = parseConfig(
+  `
+defaults:
+  timezone: Europe/Berlin
+patchGroups:
+  - name: weekly
+    targets: { tags: { patch-group: weekly } }
+    schedule: { cron: '0 3 * * 0' }
+    policy: { maxConcurrency: 2, maxErrors: 1 }
+    maxDaysWithoutRestart: 14
+    auditStartsPatch: true
+`,
+  'inline-caretaker.yml',
+);
+
+/** A sample event delivered at another time (a re-import of the same finding, say). */
+const redelivered = (event: SandboxEvent, time: string, id: string): SandboxEvent => ({ ...event, id, time });
+
+describe('Security Hub and Config triggers on the sandbox', () => {
+  it.each([
+    ['a consolidated', 'securityhub-sagemaker3-consolidated.json', 'aws.securityhub'],
+    ['a per-standard', 'securityhub-sagemaker3-per-standard.json', 'aws.securityhub'],
+    ['a Config NON_COMPLIANT', 'config-root-access-noncompliant.json', 'aws.config'],
+  ])(
+    'disables root access on nb-1 for %s root-access finding and leaves it running',
+    async (_, file, source) => {
+      // Prepare
+      const event = sample(file);
+
+      // Act
+      const run = await runSandbox(ROOTED, [event]);
+
+      // Assess
+      expect(run.result.executions).toHaveLength(1);
+      expect(run.result.executions[0]).toMatchObject({
+        stateMachine: 'notebook-patch',
+        status: 'SUCCEEDED',
+        trigger: { source, detailType: event['detail-type'] },
+      });
+      expect(outcomes(run)).toEqual({ 'nb-1': 'patched' });
+      expect(notebook(run, 'nb-1')).toMatchObject({ status: 'InService', rootAccess: 'Disabled' });
+      expect(notebook(run, 'nb-2')).toMatchObject({ status: 'InService', rootAccess: 'Enabled' });
+      expect(run.result.ignoredEvents).toEqual([]);
+      expect(run.result.rejectedEvents).toEqual([]);
+    },
+  );
+
+  it('reports a SageMaker.1 finding as not remediable and changes nothing', async () => {
+    // Act
+    const run = await runSandbox(ROOTED, [sample('securityhub-sagemaker1-direct-internet.json')]);
+
+    // Assess
+    expect(run.result.executions).toEqual([]);
+    expect(mutatingCalls(run)).toBe(0);
+    const reported = run.result.events.filter((e) => e['detail-type'] === 'Finding Not Remediable');
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toMatchObject({
+      source: 'caretaker',
+      detail: { origin: 'securityhub', control: 'SageMaker.1', notebook: 'nb-1' },
+    });
+    expect((reported[0]!.detail as Json).reason).toMatch(/direct internet access/);
+    expect(run.result.ignoredEvents).toEqual([]);
+  });
+
+  it('starts one execution when the same finding is imported twice, during and after the first', async () => {
+    // Prepare
+    const first = sample('securityhub-sagemaker3-consolidated.json');
+    const updated = redelivered(first, at(0.001), 'second-import');
+    const muchLater = redelivered(first, at(1), 'third-import');
+
+    // Act
+    const run = await runSandbox(ROOTED, [first, updated, muchLater]);
+
+    // Assess
+    expect(run.result.executions).toHaveLength(1);
+    expect(run.calls.sagemaker?.StopNotebookInstance).toBe(1);
+    expect(notebook(run, 'nb-1')).toMatchObject({ status: 'InService', rootAccess: 'Disabled' });
+  });
+
+  it('starts one execution when the same Config evaluation is notified twice', async () => {
+    // Prepare
+    const first = sample('config-root-access-noncompliant.json');
+    const again = redelivered(first, at(1), 'renotified');
+    (again.detail as Json).notificationCreationTime = at(1);
+
+    // Act
+    const run = await runSandbox(ROOTED, [first, again]);
+
+    // Assess
+    expect(run.result.executions.map((e) => e.name)).toHaveLength(1);
+  });
+
+  it('reports passed, archived and other-resource findings as ignored events with the reason', async () => {
+    // Prepare
+    const bucket = sample('securityhub-sagemaker3-consolidated.json');
+    (bucket.detail as Json).findings[0].Resources[0].Type = 'AwsS3Bucket';
+
+    // Act
+    const run = await runSandbox(ROOTED, [
+      sample('securityhub-sagemaker3-passed.json'),
+      sample('securityhub-sagemaker3-archived.json'),
+      bucket,
+      sample('config-root-access-compliant.json'),
+    ]);
+
+    // Assess
+    expect(run.result.executions).toEqual([]);
+    expect(mutatingCalls(run)).toBe(0);
+    expect(run.result.ignoredEvents.map((e) => e.index)).toEqual([0, 1, 2, 3]);
+    for (const ignored of run.result.ignoredEvents) expect(ignored.reason).toMatch(/matched no rule/);
+  });
+
+  it('ignores an event the rule lets through when none of its findings is a failed notebook finding', async () => {
+    // Prepare: EventBridge matches each pattern field against any array element, so a passed notebook
+    // finding next to a failed bucket finding passes the rule; the trigger must still see nothing to do.
+    const passed = (sample('securityhub-sagemaker3-passed.json').detail as Json).findings[0];
+    const bucket = structuredClone(
+      (sample('securityhub-sagemaker3-consolidated.json').detail as Json).findings[0],
+    );
+    bucket.Id = 'arn:aws:securityhub:us-east-1:123456789012:security-control/S3.1/finding/bucket';
+    bucket.Resources = [{ Type: 'AwsS3Bucket', Id: 'arn:aws:s3:::a-bucket' }];
+    const event = sample('securityhub-sagemaker3-consolidated.json');
+    (event.detail as Json).findings = [passed, bucket];
+
+    // Act
+    const run = await runSandbox(ROOTED, [event]);
+
+    // Assess
+    expect(run.result.executions).toEqual([]);
+    expect(run.result.ignoredEvents).toHaveLength(1);
+    expect(run.result.ignoredEvents[0]!.reason).toMatch(/compliance status is "PASSED", expected "FAILED"/);
+    expect(run.result.ignoredEvents[0]!.reason).toMatch(/not about a notebook instance/);
+  });
+
+  it('rejects a malformed finding, naming the field, and changes nothing', async () => {
+    // Prepare
+    const event = sample('securityhub-sagemaker3-consolidated.json');
+    delete (event.detail as Json).findings[0].Id;
+
+    // Act
+    const run = await runSandbox(ROOTED, [event]);
+
+    // Assess
+    expect(run.result.executions).toEqual([]);
+    expect(run.result.rejectedEvents).toEqual([
+      { index: 0, errors: [expect.objectContaining({ field: 'detail.findings[0].Id' })] },
+    ]);
+    expect(mutatingCalls(run)).toBe(0);
+  });
+});
+
+describe('requests on the sandbox', () => {
+  it('rejects a bad request with the field named, puts Request Rejected and makes no mutating call', async () => {
+    // Act
+    const run = await runSandbox(ROOTED, [
+      patchRequested({ targets: { names: ['nb-1'] }, settings: { rootAccess: 'Off' } }),
+    ]);
+
+    // Assess
+    expect(run.result.executions).toEqual([]);
+    expect(run.result.rejectedEvents).toEqual([
+      { index: 0, errors: [expect.objectContaining({ field: 'detail.settings.rootAccess' })] },
+    ]);
+    expect(run.result.events.map((e) => e['detail-type'])).toEqual(['Request Rejected']);
+    expect(mutatingCalls(run)).toBe(0);
+  });
+});
+
+describe('schedules on the sandbox', () => {
+  it('opens a weekly window as <group>-<time> and patches the whole group', async () => {
+    // Prepare
+    const window = scheduleInvocation(config, 'weekly', Date.parse(START));
+
+    // Act
+    const run = await runSandbox(ROOTED, [], { invocations: [window] });
+
+    // Assess
+    expect(run.result.executions).toHaveLength(1);
+    expect(run.result.executions[0]).toMatchObject({
+      name: 'weekly-20261129T0200Z',
+      status: 'SUCCEEDED',
+      trigger: { source: 'aws.scheduler', detailType: 'Scheduled Patch Window' },
+    });
+    expect(outcomes(run)).toEqual({ 'nb-1': 'patched', 'nb-2': 'patched' });
+    for (const n of run.result.fleet.notebooks)
+      expect(n).toMatchObject({ status: 'InService', platformRelease: '2026.11' });
+  });
+
+  it('starts one execution when Scheduler delivers the same window twice', async () => {
+    // Prepare
+    const window = scheduleInvocation(config, `weekly@${at(6)}`, Date.parse(START));
+    const retried = { ...window, at: window.at + 10 * 60_000 };
+
+    // Act
+    const run = await runSandbox(ROOTED, [], { invocations: [window, retried] });
+
+    // Assess
+    expect(run.result.executions.map((e) => e.name)).toEqual(['weekly-20261129T0200Z']);
+    expect(run.calls.sagemaker?.StopNotebookInstance).toBe(2);
+  });
+
+  it('audits: only the notebook running past its limit is overdue, and the group patches it', async () => {
+    // Prepare: nb-old last started 10 days before the run, nb-fresh is restarted on day 10, nb-off is stopped. The audit runs on day 20
+    // with a 14-day limit.
+    const world = fleet(`  - { name: nb-old, status: InService, lastStartedAt: 2026-11-13T02:00:00Z, tags: { patch-group: weekly } }
+  - { name: nb-fresh, status: InService, tags: { patch-group: weekly } }
+  - { name: nb-off, status: Stopped, tags: { patch-group: weekly } }
+  - { name: nb-other, status: InService, tags: { patch-group: monthly } }`);
+    const restart = patchRequested({ targets: { names: ['nb-fresh'] } }, { time: at(10) });
+    const audit = auditInvocation(config, at(20), Date.parse(START));
+
+    // Act
+    const run = await runSandbox(world, [restart], { invocations: [audit] });
+
+    // Assess
+    const overdue = run.result.events.filter((e) => e['detail-type'] === 'Notebook Patch Overdue');
+    expect(overdue.map((e) => (e.detail as Json).notebook)).toEqual(['nb-old']);
+    expect(overdue[0]!.detail).toMatchObject({
+      patchGroup: 'weekly',
+      daysSinceStart: 30,
+      maxDaysWithoutRestart: 14,
+      patchRequestId: 'audit-weekly-20261213T0200Z',
+    });
+    const auditRun = run.result.executions.find((e) => e.name === 'audit-weekly-20261213T0200Z');
+    expect(auditRun).toMatchObject({
+      status: 'SUCCEEDED',
+      trigger: { source: 'aws.scheduler', detailType: 'Scheduled Audit' },
+    });
+    expect(outcomes(run, run.result.executions.indexOf(auditRun!))).toEqual({ 'nb-old': 'patched' });
+    expect(notebook(run, 'nb-off')).toMatchObject({ status: 'Stopped' });
+  });
+});
