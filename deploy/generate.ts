@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 
 // Handler modules build their SDK clients at import; a region keeps that quiet. Nothing is called.
 process.env.AWS_REGION ??= 'us-east-1';
-process.env.POWERTOOLS_DEV ??= 'true';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { buildStack } = await import('./stack.ts');

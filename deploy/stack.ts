@@ -74,15 +74,9 @@ export async function buildStack(root: string): Promise<StackFragments> {
       omitted.push(`state machine ${machine.key}: ${machine.file} does not exist`);
       continue;
     }
-    let definition: unknown;
-    try {
-      ({ definition } = substituteFunctions(readDefinition(path), byKey, machine.file));
-    } catch (error) {
-      // Only a reference to a function not written yet is tolerated; a malformed definition is not.
-      const missing =
-        error instanceof ValidationError && error.issues.every((i) => i.message.startsWith('names function'));
-      if (!missing) throw error;
-      omitted.push(`state machine ${machine.key}: ${error.message}`);
+    const { definition, missing } = substituteFunctions(readDefinition(path), byKey, machine.file);
+    if (missing.length > 0) {
+      omitted.push(`state machine ${machine.key}: no handler file for ${missing.join(', ')}`);
       continue;
     }
     validateDefinition(definition, machine.file);

@@ -35,18 +35,20 @@ export const STATE_MACHINES: readonly StateMachineSource[] = [
 const FUNCTION_REFERENCE = /^\$\{([A-Za-z][A-Za-z0-9]*)\}$/;
 
 /**
- * Replaces every `${functionKey}` string in a definition by `Fn::GetAtt: [<LogicalId>, Arn]` and returns the
- * keys it replaced. Any other `${…}` would be read by the Framework as one of its variables: refused.
+ * Replaces every `${functionKey}` string in a definition by `Fn::GetAtt: [<LogicalId>, Arn]`; returns the
+ * keys it replaced and those with no handler file. Any other `${…}` (or `#{…}`) is refused: the Framework
+ * would read it as one of its variables.
  *
  * @example substituteFunctions({ Resource: '${notebookStop}' }, byKey, 'x.asl.yaml')
- *   // → { definition: { Resource: { 'Fn::GetAtt': ['NotebookStopLambdaFunction', 'Arn'] } }, functions: ['notebookStop'] }
+ *   // → { definition: { Resource: { 'Fn::GetAtt': ['NotebookStopLambdaFunction', 'Arn'] } }, functions: ['notebookStop'], missing: [] }
  */
 export function substituteFunctions(
   definition: unknown,
-  functions: ReadonlyMap<string, FunctionSpec>,
+  functions: ReadonlyMap<string, Pick<FunctionSpec, 'logicalId'>>,
   file: string,
-): { definition: unknown; functions: string[] } {
+): { definition: unknown; functions: string[]; missing: string[] } {
   const used = new Set<string>();
+  const missing = new Set<string>();
   const issues: Array<{ field: string; message: string }> = [];
   const visit = (node: unknown, path: string): unknown => {
     if (typeof node === 'string') {
@@ -54,16 +56,13 @@ export function substituteFunctions(
       if (reference !== undefined) {
         const spec = functions.get(reference);
         if (spec === undefined) {
-          issues.push({
-            field: path,
-            message: `names function ${reference}, expected a handler file functions/<group>/<name>.ts for it`,
-          });
+          missing.add(reference);
           return node;
         }
         used.add(reference);
         return { 'Fn::GetAtt': [spec.logicalId, 'Arn'] };
       }
-      // The Framework reads `${…}` as its variables, and serverless-step-functions rewrites `#{…}`.
+      // serverless-step-functions also rewrites `#{…}` into `${…}`.
       if (node.includes('${') || node.includes('#{'))
         issues.push({
           field: path,
@@ -80,7 +79,7 @@ export function substituteFunctions(
   };
   const substituted = visit(definition, '');
   if (issues.length > 0) throw new ValidationError(issues, { resource: file });
-  return { definition: substituted, functions: [...used].sort() };
+  return { definition: substituted, functions: [...used].sort(), missing: [...missing].sort() };
 }
 
 /** An ASL file as data; YAML anchors (`&transient`) are expanded. */

@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../../functions/lib/patch-groups.ts';
 import type { ScheduledInvocation } from '../../sandbox/runner.ts';
-import { auditInvocation, scheduleInvocation } from '../../sandbox/schedules.ts';
+import { prepareEnvironment } from '../../sandbox/lambda.ts';
 import { asUsage } from './usage.ts';
 
 export interface TriggerFlags {
@@ -44,6 +44,10 @@ export function normalizeTriggerArgv(argv: readonly string[]): string[] {
 export async function triggerInvocations(flags: TriggerFlags, now: number): Promise<ScheduledInvocation[]> {
   const specs = flags.schedule ?? [];
   if (specs.length === 0 && flags.audit === undefined) return [];
+  // The schedule inputs come from the trigger modules, which build their SDK clients and Powertools
+  // utilities when first loaded: the sandbox's environment must be in place by then.
+  await prepareEnvironment();
+  const { auditInvocation, scheduleInvocation } = await import('../../sandbox/schedules.ts');
   return asUsage(() => {
     const config = loadConfig(flags.config ?? 'caretaker.yml');
     const invocations = specs.map((spec) => scheduleInvocation(config, spec, now));

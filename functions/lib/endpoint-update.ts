@@ -441,20 +441,32 @@ export async function finalize(input: StepInput, deps: EndpointDeps): Promise<En
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
   }
+  const pruned: string[] = [];
+  const pruneErrors: string[] = [];
+  const endpoint = request ? await describeEndpoint(deps.sagemaker, request.endpointName) : undefined;
+  const live = endpoint?.endpointConfigName;
+  // An error before UpdateEndpoint was accepted changed nothing, unless the call took effect and only its
+  // answer was lost: the endpoint moving to the target tells.
+  const startedUnseen =
+    input.error &&
+    !state?.startedAt &&
+    endpoint?.pendingEndpointConfigName === request?.targetEndpointConfigName;
   const outcome: EndpointOutcome =
-    state?.outcome ?? (input.error && !state?.startedAt ? OUTCOME.rejected : OUTCOME.failed);
+    state?.outcome ??
+    (input.error && !state?.startedAt && !startedUnseen ? OUTCOME.rejected : OUTCOME.failed);
   const reason =
     state?.outcome && state.reason
       ? state.reason
       : input.error
-        ? `${errorText(input.error)}${state?.startedAt ? '' : '; nothing was changed'}`
+        ? `${errorText(input.error)}${
+            state?.startedAt
+              ? ''
+              : startedUnseen
+                ? `; the update started nevertheless (${endpoint?.name} is ${endpoint?.status} to ${endpoint?.pendingEndpointConfigName}): needs attention`
+                : '; nothing was changed'
+          }`
         : (state?.reason ?? 'ended without a verdict');
-  const pruned: string[] = [];
-  const pruneErrors: string[] = [];
-  let live: string | undefined;
   if (request) {
-    const endpoint = await describeEndpoint(deps.sagemaker, request.endpointName);
-    live = endpoint?.endpointConfigName;
     let configs: Record<string, string> | undefined;
     if (state?.startedAt && outcome === OUTCOME.succeeded) {
       const record = await readEndpointRecord(deps.ledger, request.endpointName);

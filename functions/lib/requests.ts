@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { parseEndpointUpdateRequest, type EndpointUpdateRequest } from './endpoint-request.ts';
 import { ValidationError, type FieldIssue } from './errors.ts';
 import { putEvents, type EventClients } from './eventbridge.ts';
 import { permissionsOf } from './iam.ts';
@@ -65,17 +66,18 @@ interface RequestKind {
   stateMachineArn: (deps: RequestDeps) => string;
 }
 
+/** The endpoint-update workflow's input: the validated detail, named after the request event. */
+export function toEndpointUpdateRequest(event: { id?: string | undefined; detail: unknown }): EndpointUpdateRequest {
+  return { requestId: requestIdFor('update', event), ...parseEndpointUpdateRequest(event.detail) };
+}
+
 const kinds = new Map<string, RequestKind>([
+  ['Notebook Patch Requested', { build: toPatchRequest, stateMachineArn: (d) => d.notebookPatchStateMachineArn }],
   [
-    'Notebook Patch Requested',
-    { build: toPatchRequest, stateMachineArn: (d) => d.notebookPatchStateMachineArn },
+    'Endpoint Update Requested',
+    { build: toEndpointUpdateRequest, stateMachineArn: (d) => d.endpointUpdateStateMachineArn },
   ],
 ]);
-
-/** Lets a workflow's module add the request it accepts (kept here so there is one door for requests). */
-export function acceptRequest(detailType: string, kind: RequestKind): void {
-  kinds.set(detailType, kind);
-}
 
 export const fromRequestPermissions = permissionsOf(startExecution, putEvents);
 

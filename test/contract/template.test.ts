@@ -122,7 +122,12 @@ function stateMachineNamed(name: string): [string, CfnResource] {
 }
 
 beforeAll(async () => {
-  execFileSync('npm', ['run', '-s', 'package'], { cwd: root, stdio: 'pipe' });
+  try {
+    execFileSync('npm', ['run', '-s', 'package'], { cwd: root, stdio: 'pipe', encoding: 'utf8' });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`npm run package failed:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
+  }
   resources = JSON.parse(
     readFileSync(join(root, '.serverless/cloudformation-template-update-stack.json'), 'utf8'),
   ).Resources;
@@ -509,6 +514,24 @@ describe('the state machine definitions the generator deploys', () => {
 
     // Assess
     expect(substitute).toThrow(/States\.Stop\.Comment: got "costs \$\{cost\}"/);
+  });
+
+  it('reports the functions a definition names that have no handler file yet', () => {
+    // Prepare
+    const definition = {
+      StartAt: 'Stop',
+      States: {
+        Stop: { Type: 'Task', Resource: '${notebookStop}', Next: 'Start' },
+        Start: { Type: 'Task', Resource: '${notebookStart}', End: true },
+      },
+    };
+
+    // Act
+    const result = substituteFunctions(definition, functions, 'statemachines/x.asl.yaml');
+
+    // Assess
+    expect(result.functions).toEqual(['notebookStop']);
+    expect(result.missing).toEqual(['notebookStart']);
   });
 
   it('refuses a definition that is not valid ASL, naming the file', () => {

@@ -21,7 +21,7 @@ import {
   patchFlagOf,
   patchRequestDetail,
   requestEvent,
-} from '../../bin/commands/request.ts';
+} from '../../bin/commands/request-detail.ts';
 import { normalizeTriggerArgv } from '../../bin/commands/sandbox-triggers.ts';
 import { formatPreview, previewSchedules } from '../../bin/commands/schedule-preview.ts';
 import { auditInvocation, scheduleInvocation } from '../../sandbox/schedules.ts';

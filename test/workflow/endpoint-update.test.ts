@@ -1,22 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NEXT } from '../../functions/lib/endpoint-constants.ts';
-import { parseEndpointUpdateRequest } from '../../functions/lib/endpoint-request.ts';
 import type { EndpointUpdateOutput } from '../../functions/lib/endpoint-update.ts';
-import { acceptRequest, requestIdFor, type RequestDeps } from '../../functions/lib/requests.ts';
 import type { SandboxEvent, SandboxRun } from '../../sandbox/runner.ts';
 import { loadDefinition } from '../../sandbox/executions.ts';
 import { runFleet } from '../support/sandbox.ts';
-
-// Until from-request registers endpoint updates itself, the test wires the same door the trigger will use.
-beforeAll(() => {
-  acceptRequest('Endpoint Update Requested', {
-    build: (event) => ({
-      requestId: requestIdFor('request', event),
-      ...parseEndpointUpdateRequest(event.detail),
-    }),
-    stateMachineArn: (deps: RequestDeps) => deps.endpointUpdateStateMachineArn,
-  });
-});
 
 const START = Date.parse('2026-11-23T02:00:00Z');
 const at = (seconds: number) => new Date(START + seconds * 1000).toISOString();
@@ -270,6 +257,23 @@ describe('endpoint-update on the sandbox: requests refused before anything chang
         /ResourceLimitExceeded.*ml\.m5\.large for endpoint usage.*nothing was changed/,
       ),
     });
+    expect(endpoint(run)).toEqual({ name: 'ep-1', status: 'InService', endpointConfigName: 'cfg-v1' });
+  });
+
+  it('reports a SageMaker that keeps failing with 5xx as rejected after the retries, nothing changed', async () => {
+    // Prepare
+    const fleet = fleetOf({ extra: 'faults: { serverErrors: { UpdateEndpoint: 1 } }' });
+
+    // Act
+    const run = await runFleet(fleet, [updateRequested({ deployment: ALL_AT_ONCE })]);
+
+    // Assess
+    expect(run.result.executions[0]!.status).toBe('SUCCEEDED');
+    expect(outputOf(run)).toMatchObject({
+      outcome: 'rejected',
+      reason: expect.stringMatching(/^TransientAwsError: .*nothing was changed$/),
+    });
+    expect(updateCalls(run)).toBeGreaterThan(5);
     expect(endpoint(run)).toEqual({ name: 'ep-1', status: 'InService', endpointConfigName: 'cfg-v1' });
   });
 

@@ -143,26 +143,39 @@ describe('Security Hub and Config triggers on the sandbox', () => {
     for (const ignored of run.result.ignoredEvents) expect(ignored.reason).toMatch(/matched no rule/);
   });
 
-  it('ignores an event the rule lets through when none of its findings is a failed notebook finding', async () => {
-    // Prepare: EventBridge matches each pattern field against any array element, so a passed notebook
-    // finding next to a failed bucket finding passes the rule; the trigger must still see nothing to do.
-    const passed = (sample('securityhub-sagemaker3-passed.json').detail as Json).findings[0];
-    const bucket = structuredClone(
-      (sample('securityhub-sagemaker3-consolidated.json').detail as Json).findings[0],
-    );
-    bucket.Id = 'arn:aws:securityhub:us-east-1:123456789012:security-control/S3.1/finding/bucket';
-    bucket.Resources = [{ Type: 'AwsS3Bucket', Id: 'arn:aws:s3:::a-bucket' }];
+  it('starts one request per notebook for an event with many findings, and leaves the passed one alone', async () => {
+    // Prepare
     const event = sample('securityhub-sagemaker3-consolidated.json');
-    (event.detail as Json).findings = [passed, bucket];
+    const [failed] = (event.detail as Json).findings as Json[];
+    const about = (finding: Json, notebook: string, status: string): Json => {
+      const copy = structuredClone(finding);
+      copy.Id = `${String(finding.Id)}-${notebook}`;
+      copy.Resources[0].Id = `arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/${notebook}`;
+      copy.Resources[0].Details.AwsSageMakerNotebookInstance.NotebookInstanceName = notebook;
+      copy.Compliance.Status = status;
+      return copy;
+    };
+    (event.detail as Json).findings = [
+      about(failed!, 'nb-1', 'FAILED'),
+      about(failed!, 'nb-2', 'FAILED'),
+      about(failed!, 'nb-3', 'PASSED'),
+    ];
+    const world = fleet(`  - { name: nb-1, status: InService, rootAccess: Enabled }
+  - { name: nb-2, status: InService, rootAccess: Enabled }
+  - { name: nb-3, status: InService, rootAccess: Enabled }`);
 
     // Act
-    const run = await runSandbox(ROOTED, [event]);
+    const run = await runSandbox(world, [event]);
 
     // Assess
-    expect(run.result.executions).toEqual([]);
-    expect(run.result.ignoredEvents).toHaveLength(1);
-    expect(run.result.ignoredEvents[0]!.reason).toMatch(/compliance status is "PASSED", expected "FAILED"/);
-    expect(run.result.ignoredEvents[0]!.reason).toMatch(/not about a notebook instance/);
+    expect(run.result.executions).toHaveLength(2);
+    expect(run.result.executions.map((_, i) => outcomes(run, i))).toEqual([
+      { 'nb-1': 'patched' },
+      { 'nb-2': 'patched' },
+    ]);
+    expect(notebook(run, 'nb-3')).toMatchObject({ status: 'InService', rootAccess: 'Enabled' });
+    expect(run.calls.sagemaker?.StopNotebookInstance).toBe(2);
+    expect(run.result.ignoredEvents).toEqual([]);
   });
 
   it('rejects a malformed finding, naming the field, and changes nothing', async () => {
@@ -235,7 +248,8 @@ describe('schedules on the sandbox', () => {
   it('audits: only the notebook running past its limit is overdue, and the group patches it', async () => {
     // Prepare: nb-old last started 10 days before the run, nb-fresh is restarted on day 10, nb-off is stopped. The audit runs on day 20
     // with a 14-day limit.
-    const world = fleet(`  - { name: nb-old, status: InService, lastStartedAt: 2026-11-13T02:00:00Z, tags: { patch-group: weekly } }
+    const world =
+      fleet(`  - { name: nb-old, status: InService, lastStartedAt: 2026-11-13T02:00:00Z, tags: { patch-group: weekly } }
   - { name: nb-fresh, status: InService, tags: { patch-group: weekly } }
   - { name: nb-off, status: Stopped, tags: { patch-group: weekly } }
   - { name: nb-other, status: InService, tags: { patch-group: monthly } }`);
