@@ -12,7 +12,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const demo = (file: string) => path.join(root, 'sandbox', 'demo', file);
 
 const fleet = await loadFleet(demo('fleet.yml'));
-const events = await Promise.all(['patch-request.json', 'update-v2.json', 'update-v3.json', 'update-v4.json'].map((f) => readEventFile(demo(f))));
+const events = await Promise.all(
+  ['patch-request.json', 'update-v2.json', 'update-v3.json', 'update-v4.json'].map((f) =>
+    readEventFile(demo(f)),
+  ),
+);
 
 process.stdout.write(
   'caretaker demo: a patch window over the "weekly" notebooks, then three guarded releases of the fraud-scoring endpoint, on the local sandbox (virtual time)\n\n',

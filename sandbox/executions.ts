@@ -5,7 +5,15 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { parse as parseYaml } from 'yaml';
 import type { VirtualClock } from './clock.ts';
 import { AwsApiError, type ServiceEmulator } from './emulator/types.ts';
-import { ACCOUNT, invoke, REGION, scope, stateMachineArn, STATE_MACHINES, type StateMachineName } from './lambda.ts';
+import {
+  ACCOUNT,
+  invoke,
+  REGION,
+  scope,
+  stateMachineArn,
+  STATE_MACHINES,
+  type StateMachineName,
+} from './lambda.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

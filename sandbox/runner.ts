@@ -86,11 +86,21 @@ async function instrumentClients(names: Map<string, { source: string; detailType
     import('../functions/lib/stepfunctions.ts'),
   ]);
   sagemaker.middlewareStack.addRelativeTo(
-    ((next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
-      counting?.(scope.getStore()?.execution, 'sagemaker', context.commandName?.replace(/Command$/, '') ?? '?');
-      return next(args);
-    }) as never,
-    { relation: 'before', toMiddleware: 'deserializerMiddleware', name: 'sandboxCallCounter', override: true },
+    ((next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: unknown) => {
+        counting?.(
+          scope.getStore()?.execution,
+          'sagemaker',
+          context.commandName?.replace(/Command$/, '') ?? '?',
+        );
+        return next(args);
+      }) as never,
+    {
+      relation: 'before',
+      toMiddleware: 'deserializerMiddleware',
+      name: 'sandboxCallCounter',
+      override: true,
+    },
   );
   sfn.middlewareStack.add(
     (next) => async (args) => {

@@ -68,7 +68,7 @@ export function summarize(result: SandboxResult): string {
           output.notebooks.map((n) => [
             n.name,
             n.outcome,
-            [n.reason, n.failureReason].filter(Boolean).join(' — '),
+            clip([n.reason, n.failureReason].filter(Boolean).join(' — ')),
           ]),
         ),
       );

@@ -67,12 +67,18 @@ interface RequestKind {
 }
 
 /** The endpoint-update workflow's input: the validated detail, named after the request event. */
-export function toEndpointUpdateRequest(event: { id?: string | undefined; detail: unknown }): EndpointUpdateRequest {
+export function toEndpointUpdateRequest(event: {
+  id?: string | undefined;
+  detail: unknown;
+}): EndpointUpdateRequest {
   return { requestId: requestIdFor('update', event), ...parseEndpointUpdateRequest(event.detail) };
 }
 
 const kinds = new Map<string, RequestKind>([
-  ['Notebook Patch Requested', { build: toPatchRequest, stateMachineArn: (d) => d.notebookPatchStateMachineArn }],
+  [
+    'Notebook Patch Requested',
+    { build: toPatchRequest, stateMachineArn: (d) => d.notebookPatchStateMachineArn },
+  ],
   [
     'Endpoint Update Requested',
     { build: toEndpointUpdateRequest, stateMachineArn: (d) => d.endpointUpdateStateMachineArn },

@@ -438,8 +438,7 @@ export function createNotebookService(fleet: Fleet, context: OperationContext): 
       return {};
     },
 
-    ListTags: (input, ctx): Wire<ListTagsOutput> => {
-      settleAll(ctx.now());
+    ListTags: (input): Wire<ListTagsOutput> => {
       const arn = requiredString(input, 'ResourceArn');
       const nb = byArn.get(arn);
       if (!nb) throw validation(`Resource ${arn} not found: RecordNotFound`);

@@ -297,7 +297,6 @@ describe('bad flags exit 2 and name the flag', () => {
     const out = await caretaker(args);
 
     // Assess
-    expect([out.code, out.stderr]).toBe("DEBUG");
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(message);
     expect(out.stdout).toBe('');

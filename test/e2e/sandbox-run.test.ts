@@ -11,33 +11,84 @@ notebooks:
 describe('caretaker sandbox run', () => {
   it('prints exactly one JSON document of the contract with --json', async () => {
     // Prepare
-    const f = await files({ 'fleet.yml': fleet, 'event.json': patchRequested({ targets: { names: ['nb-1', 'nb-2'] } }) });
+    const f = await files({
+      'fleet.yml': fleet,
+      'event.json': patchRequested({ targets: { names: ['nb-1', 'nb-2'] } }),
+    });
     // Act
-    const { code, stdout } = await caretaker(['sandbox', 'run', '--fleet', f['fleet.yml']!, '--event', f['event.json']!, '--json']);
+    const { code, stdout } = await caretaker([
+      'sandbox',
+      'run',
+      '--fleet',
+      f['fleet.yml']!,
+      '--event',
+      f['event.json']!,
+      '--json',
+    ]);
     // Assess
     expect(code).toBe(0);
     const doc = JSON.parse(stdout);
-    expect(Object.keys(doc).sort()).toEqual(['events', 'executions', 'fleet', 'ignoredEvents', 'rejectedEvents']);
+    expect(Object.keys(doc).sort()).toEqual([
+      'events',
+      'executions',
+      'fleet',
+      'ignoredEvents',
+      'rejectedEvents',
+    ]);
     expect(doc.executions[0]).toMatchObject({ stateMachine: 'notebook-patch', status: 'SUCCEEDED' });
     expect(doc.executions[0].output.notebooks).toEqual([
       expect.objectContaining({ name: 'nb-1', outcome: 'patched' }),
       expect.objectContaining({ name: 'nb-2', outcome: 'settings-applied' }),
     ]);
-    expect(Object.keys(doc.executions[0].stats).sort()).toEqual(['lambdaInvocations', 'maxNotebooksDown', 'sagemakerCalls', 'transitions', 'virtualSeconds']);
-    expect(doc.fleet.notebooks[0]).toEqual({ name: 'nb-1', status: 'InService', instanceType: 'ml.t3.medium', platformRelease: '2026.11', lifecycleConfigName: null, rootAccess: 'Enabled' });
+    expect(Object.keys(doc.executions[0].stats).sort()).toEqual([
+      'lambdaInvocations',
+      'maxNotebooksDown',
+      'sagemakerCalls',
+      'transitions',
+      'virtualSeconds',
+    ]);
+    expect(doc.fleet.notebooks[0]).toEqual({
+      name: 'nb-1',
+      status: 'InService',
+      instanceType: 'ml.t3.medium',
+      platformRelease: '2026.11',
+      lifecycleConfigName: null,
+      rootAccess: 'Enabled',
+    });
   });
 
   it('shows progress and a summary table without --json', async () => {
-    const f = await files({ 'fleet.yml': fleet, 'event.json': patchRequested({ targets: { names: ['nb-1'] } }) });
-    const { code, stdout } = await caretaker(['sandbox', 'run', '--fleet', f['fleet.yml']!, '--event', f['event.json']!]);
+    const f = await files({
+      'fleet.yml': fleet,
+      'event.json': patchRequested({ targets: { names: ['nb-1'] } }),
+    });
+    const { code, stdout } = await caretaker([
+      'sandbox',
+      'run',
+      '--fleet',
+      f['fleet.yml']!,
+      '--event',
+      f['event.json']!,
+    ]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/started notebook-patch/);
     expect(stdout).toMatch(/nb-1\s+patched/);
   });
 
   it('exits 2 naming the file and the field for a bad fleet file', async () => {
-    const f = await files({ 'fleet.yml': 'notebooks:\n  - { name: nb-1, behavior: { stopSeconds: -5 } }\n', 'event.json': patchRequested({ targets: { names: ['nb-1'] } }) });
-    const { code, stdout, stderr } = await caretaker(['sandbox', 'run', '--fleet', f['fleet.yml']!, '--event', f['event.json']!, '--json']);
+    const f = await files({
+      'fleet.yml': 'notebooks:\n  - { name: nb-1, behavior: { stopSeconds: -5 } }\n',
+      'event.json': patchRequested({ targets: { names: ['nb-1'] } }),
+    });
+    const { code, stdout, stderr } = await caretaker([
+      'sandbox',
+      'run',
+      '--fleet',
+      f['fleet.yml']!,
+      '--event',
+      f['event.json']!,
+      '--json',
+    ]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain('fleet.yml');
@@ -46,14 +97,29 @@ describe('caretaker sandbox run', () => {
 
   it('exits 2 naming the file and the field for a bad event file', async () => {
     const f = await files({ 'fleet.yml': fleet, 'event.json': { source: 'caretaker.requests', detail: {} } });
-    const { code, stderr } = await caretaker(['sandbox', 'run', '--fleet', f['fleet.yml']!, '--event', f['event.json']!, '--json']);
+    const { code, stderr } = await caretaker([
+      'sandbox',
+      'run',
+      '--fleet',
+      f['fleet.yml']!,
+      '--event',
+      f['event.json']!,
+      '--json',
+    ]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/event\.json: detail-type/);
   });
 
   it('exits 2 for an event file that is not JSON', async () => {
     const f = await files({ 'fleet.yml': fleet, 'event.json': '{ not json' });
-    const { code, stderr } = await caretaker(['sandbox', 'run', '--fleet', f['fleet.yml']!, '--event', f['event.json']!]);
+    const { code, stderr } = await caretaker([
+      'sandbox',
+      'run',
+      '--fleet',
+      f['fleet.yml']!,
+      '--event',
+      f['event.json']!,
+    ]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/event\.json: not valid JSON/);
   });
