@@ -1,8 +1,7 @@
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { ValidationError } from './errors.ts';
-import { putEvents, type EventClients } from './eventbridge.ts';
+import type { EventClients } from './eventbridge.ts';
 import { permissionsOf } from './iam.ts';
-import { admitNotebook, openWindow, recordFailure, type LedgerClients } from './ledger.ts';
+import { admitNotebook, recordFailure, type LedgerClients } from './ledger.ts';
 import {
   afterApply,
   afterCheck,
@@ -15,21 +14,14 @@ import {
   type Cycle,
   type Observed,
 } from './notebook-cycle.ts';
-import { desiredSettings, restoreChange, settingsChange } from './notebook-settings.ts';
-import { metrics } from './observability.ts';
-import { ERROR_OUTCOMES, type NotebookResult } from './outcomes.ts';
-import { buildReport, type PatchReport } from './patch-report.ts';
-import { parsePatchRequest, toleratedFailures, type PatchRequest } from './patch-request.ts';
-import {
-  describeNotebook,
-  lifecycleConfigExists,
-  listNotebooks,
-  listNotebookTags,
-  startNotebook,
-  stopNotebook,
-  updateNotebook,
-} from './sagemaker/notebooks.ts';
-import { planTargets } from './target-selection.ts';
+import { restoreChange, settingsChange } from './notebook-settings.ts';
+import { ERROR_OUTCOMES } from './outcomes.ts';
+import { describeNotebook, startNotebook, stopNotebook, updateNotebook } from './sagemaker/notebooks.ts';
+
+/**
+ * The steps of one notebook's cycle (see notebook-cycle.ts for the decisions). Kept apart from the
+ * window-level steps (notebook-window.ts) so these functions do not bundle the request schemas.
+ */
 
 /** What the notebook steps talk to; handlers pass the module-level clients, tests their own. */
 export interface NotebookDeps {
@@ -37,69 +29,6 @@ export interface NotebookDeps {
   ledger: LedgerClients;
   events: EventClients;
   now: () => number;
-}
-
-export interface Selection {
-  requestId: string;
-  dryRun: boolean;
-  maxConcurrency: number;
-  plan: Array<{ name: string }>;
-  skipped: NotebookResult[];
-  /** The fields every notebook's cycle starts with. */
-  cycle: Omit<Cycle, 'name' | 'next'>;
-}
-
-export const selectTargetsPermissions = permissionsOf(
-  listNotebooks,
-  listNotebookTags,
-  lifecycleConfigExists,
-  openWindow,
-);
-
-/**
- * Validates the request and decides which notebooks the window will cycle. Nothing is changed here, so a
- * bad request or a missing lifecycle configuration stops the workflow before its first change.
- */
-export async function selectTargets(input: unknown, deps: NotebookDeps): Promise<Selection> {
-  const request = parsePatchRequest(input);
-  const lifecycle = request.settings.lifecycleConfigName;
-  if (lifecycle && !(await lifecycleConfigExists(deps.sagemaker, lifecycle))) {
-    throw new ValidationError([
-      {
-        field: 'settings.lifecycleConfigName',
-        message: `lifecycle configuration ${JSON.stringify(lifecycle)} does not exist`,
-      },
-    ]);
-  }
-  const listed = await listNotebooks(deps.sagemaker);
-  const wanted = 'names' in request.targets ? new Set(request.targets.names) : undefined;
-  const candidates = [];
-  for (const nb of listed) {
-    if (wanted && !wanted.has(nb.name)) continue;
-    candidates.push({ ...nb, tags: await listNotebookTags(deps.sagemaker, nb.arn) });
-  }
-  const { plan, skipped } = planTargets(request.targets, candidates, request.policy);
-  const tolerated = toleratedFailures(request.policy.maxErrors, plan.length);
-  if (!request.policy.dryRun && plan.length > 0) await openWindow(deps.ledger, request.requestId, deps.now());
-  return {
-    requestId: request.requestId,
-    dryRun: request.policy.dryRun,
-    maxConcurrency: request.policy.maxConcurrency,
-    plan,
-    skipped,
-    cycle: {
-      requestId: request.requestId,
-      desired: desiredSettings(request.settings),
-      tolerated,
-      timing: {
-        expectedStopSeconds: request.policy.expectedStopSeconds,
-        expectedStartSeconds: request.policy.expectedStartSeconds,
-        stopTimeoutSeconds: request.policy.stopTimeoutSeconds,
-        startTimeoutSeconds: request.policy.startTimeoutSeconds,
-        ...(request.policy.deadline ? { deadline: request.policy.deadline } : {}),
-      },
-    },
-  };
 }
 
 async function observe(deps: NotebookDeps, name: string): Promise<Observed | undefined> {
@@ -202,53 +131,4 @@ function describeStepError(error: { Error?: string; Cause?: string } | undefined
   } catch {
     return `${error.Error}: ${error.Cause}`;
   }
-}
-
-export interface PatchOutput extends PatchReport {
-  requestId: string;
-  dryRun: boolean;
-  plan?: Array<{ name: string }>;
-}
-
-export const reportPermissions = permissionsOf(putEvents);
-
-/** Builds the window's report, announces it on the caretaker bus and records metrics. */
-export async function reportWindow(
-  input: {
-    request: PatchRequest | Record<string, unknown>;
-    selection: Selection;
-    results?: unknown[];
-    startedAt?: string;
-  },
-  deps: NotebookDeps,
-): Promise<PatchOutput> {
-  const { selection } = input;
-  const report = buildReport(
-    selection.dryRun ? [] : selection.plan,
-    selection.skipped,
-    (input.results ?? []) as NotebookResult[],
-  );
-  const output: PatchOutput = {
-    requestId: selection.requestId,
-    dryRun: selection.dryRun,
-    ...(selection.dryRun ? { plan: selection.plan } : {}),
-    ...report,
-  };
-  const request = input.request as Partial<PatchRequest>;
-  await putEvents(deps.events, [
-    {
-      detailType: 'Notebook Patch Completed',
-      detail: {
-        ...output,
-        reason: request.reason,
-        source: request.source,
-        startedAt: input.startedAt,
-        finishedAt: new Date(deps.now()).toISOString(),
-      },
-    },
-  ]);
-  for (const [outcome, count] of Object.entries(report.counts))
-    metrics.addMetric(`Notebooks.${outcome}`, 'Count', count);
-  metrics.addMetric('PatchWindows', 'Count', 1);
-  return output;
 }

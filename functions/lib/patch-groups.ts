@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ValidationError, type FieldIssue } from './errors.ts';
-import { settingsRequestSchema } from './notebook-settings.ts';
-import { targetsSchema } from './patch-request.ts';
+import { settingsRequestSchema, targetsSchema } from './patch-request.ts';
 import { cronProblem, isTimeZone, toSchedulerExpression } from './schedule.ts';
 import { toFieldIssues } from './validation.ts';
 

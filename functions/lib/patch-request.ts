@@ -1,6 +1,38 @@
 import { z } from 'zod';
-import { settingsRequestSchema } from './notebook-settings.ts';
 import { parseOrThrow } from './validation.ts';
+
+/** The settings a request may change on a stopped notebook (zod-free logic lives in notebook-settings.ts). */
+export const settingsRequestSchema = z
+  .strictObject({
+    lifecycleConfigName: z
+      .string()
+      .regex(
+        /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/,
+        'expected a lifecycle configuration name (letters, digits, hyphens)',
+      )
+      .max(63)
+      .optional(),
+    disassociateLifecycleConfig: z
+      .literal(true, 'expected true (detach the lifecycle configuration)')
+      .optional(),
+    instanceType: z
+      .string()
+      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'expected a notebook instance type such as ml.t3.medium')
+      .optional(),
+    rootAccess: z.enum(['Enabled', 'Disabled'], 'expected Enabled or Disabled').optional(),
+    volumeSizeInGB: z.int('expected a whole number of GB').min(5).max(16384).optional(),
+    minimumInstanceMetadataServiceVersion: z.enum(['1', '2'], 'expected "1" or "2"').optional(),
+    platformIdentifier: z
+      .string()
+      .regex(/^notebook-al[0-9]+-v[0-9]+$/, 'expected a platform identifier such as notebook-al2023-v1')
+      .optional(),
+  })
+  .refine((s) => !(s.lifecycleConfigName && s.disassociateLifecycleConfig), {
+    path: ['disassociateLifecycleConfig'],
+    message: 'cannot both set lifecycleConfigName and detach the lifecycle configuration',
+  });
+
+export type SettingsRequest = z.output<typeof settingsRequestSchema>;
 
 /** Step Functions execution names: 1–80 characters of letters, digits, `-` and `_`. */
 export const executionNameSchema = z

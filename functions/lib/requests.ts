@@ -5,8 +5,13 @@ import { parseEndpointUpdateRequest, type EndpointUpdateRequest } from './endpoi
 import { ValidationError, type FieldIssue } from './errors.ts';
 import { putEvents, type EventClients } from './eventbridge.ts';
 import { permissionsOf } from './iam.ts';
-import { settingsRequestSchema } from './notebook-settings.ts';
-import { parsePatchRequest, policySchema, targetsSchema, type PatchRequest } from './patch-request.ts';
+import {
+  parsePatchRequest,
+  policySchema,
+  settingsRequestSchema,
+  targetsSchema,
+  type PatchRequest,
+} from './patch-request.ts';
 import { startExecution } from './stepfunctions.ts';
 import type { TriggerResult } from './trigger-result.ts';
 import { parseOrThrow } from './validation.ts';

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  desiredSettings,
-  restoreChange,
-  settingsChange,
-  settingsRequestSchema,
-} from '../../functions/lib/notebook-settings.ts';
+import { desiredSettings, restoreChange, settingsChange } from '../../functions/lib/notebook-settings.ts';
+import { settingsRequestSchema } from '../../functions/lib/patch-request.ts';
 import { toUpdateInput } from '../../functions/lib/sagemaker/notebooks.ts';
 
 describe('notebook settings', () => {
