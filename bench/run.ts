@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { closeFront } from '../sandbox/front.ts';
 import { parseFleet } from '../sandbox/fleet.ts';
 import { runSandbox, type SandboxEvent } from '../sandbox/runner.ts';
 
@@ -5,7 +7,8 @@ import { runSandbox, type SandboxEvent } from '../sandbox/runner.ts';
  * `npm run bench`: performance figures as JSON (targets live here, not in timed tests).
  * - a 200-notebook window at concurrency 20 (stop 90 s, start 300 s): virtual makespan against the lower
  *   bound ceil(200/20) × (90 + 300) s, state transitions and SageMaker calls per notebook, peak down;
- * - the wall time of a 1,000-notebook sandbox run.
+ * - the wall time of a 1,000-notebook sandbox run;
+ * - each function's bundle size and cold import time (bench/bundles.ts, the build `npm run package` makes).
  */
 function fleetOf(count: number): string {
   const notebooks = Array.from(
@@ -55,6 +58,12 @@ async function window(count: number, concurrency: number) {
 
 const window200 = await window(200, 20);
 const window1000 = await window(1000, 50);
+closeFront();
+const { functions } = JSON.parse(execFileSync('tsx', ['bench/bundles.ts'], { encoding: 'utf8' })) as {
+  functions: Array<{ name: string; bytes: number; initMs: number }>;
+};
+const largest = Math.max(...functions.map((f) => f.bytes));
+const slowest = Math.max(...functions.map((f) => f.initMs));
 const result = {
   window200,
   window1000: {
@@ -69,6 +78,9 @@ const result = {
     sagemakerCallsPerNotebook: { target: '<= 12', met: window200.sagemakerCallsPerNotebook <= 12 },
     maxNotebooksDown: { target: '<= maxConcurrency', met: window200.maxNotebooksDown <= 20 },
     wall1000Seconds: { target: '< 30', met: window1000.wallSeconds < 30 },
+    largestBundleKB: { value: Math.round(largest / 1024), target: '<= 500', met: largest <= 500 * 1024 },
+    slowestInitMs: { value: slowest, target: '<= 100', met: slowest <= 100 },
   },
+  functions,
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

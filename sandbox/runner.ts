@@ -135,7 +135,7 @@ export async function runSandbox(
     schedule: (at, fire) => clock.schedule(at, fire),
   });
   try {
-    retarget(emulator.url);
+    retarget(emulator.handle);
     const executions = new Executions(clock);
     counting = (execution, service, operation) => executions.countCall(execution, service, operation);
     emulator.register(executions.service(pendingTriggers));
@@ -200,9 +200,9 @@ export async function runSandbox(
         for (const record of executions.records) {
           if (!seen.has(record)) {
             seen.add(record);
-            report('started', `${record.stateMachine} ${record.name}`);
+            report('started', `started ${record.stateMachine} ${record.name}`);
             void record.done.then(() =>
-              report('finished', `${record.stateMachine} ${record.name}: ${record.status}`),
+              report('finished', `finished ${record.stateMachine} ${record.name}: ${record.status}`),
             );
           }
         }

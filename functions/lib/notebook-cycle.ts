@@ -86,8 +86,10 @@ export function finish(
     ...(failureReason && outcome !== 'patched' && outcome !== 'settings-applied'
       ? { failureReason, lifecycleLog: lifecycleLogStream(cycle.name) }
       : {}),
-    ...(cycle.snapshot ? { before: { ...cycle.snapshot } } : {}),
-    ...(observed ? { after: { ...observed.settings } } : {}),
+    // Settings are reported where they changed: a window of thousands stays within Step Functions' payload limit.
+    ...(cycle.snapshot && observed && JSON.stringify(cycle.snapshot) !== JSON.stringify(observed.settings)
+      ? { before: { ...cycle.snapshot }, after: { ...observed.settings } }
+      : {}),
     ...(cycle.beganAt !== undefined ? { seconds: Math.round((nowMs - cycle.beganAt) / 1000) } : {}),
   };
   return { ...cycle, next: NEXT.done, result };

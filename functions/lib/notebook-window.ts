@@ -1,18 +1,15 @@
 import { ValidationError } from './errors.ts';
-import { putEvents } from './eventbridge.ts';
 import { permissionsOf } from './iam.ts';
 import { openWindow } from './ledger.ts';
 import type { Cycle } from './notebook-cycle.ts';
 import type { NotebookDeps } from './notebook-patch.ts';
 import { desiredSettings } from './notebook-settings.ts';
-import { metrics } from './observability.ts';
 import type { NotebookResult } from './outcomes.ts';
-import { buildReport, type PatchReport } from './patch-report.ts';
-import { parsePatchRequest, toleratedFailures, type PatchRequest } from './patch-request.ts';
+import { parsePatchRequest, toleratedFailures } from './patch-request.ts';
 import { lifecycleConfigExists, listNotebooks, listNotebookTags } from './sagemaker/notebooks.ts';
 import { planTargets } from './target-selection.ts';
 
-/** The window-level steps of notebook-patch: choosing the notebooks, and the report at the end. */
+/** The first step of notebook-patch: validate the request and choose the notebooks (the report is notebook-report.ts). */
 
 export interface Selection {
   requestId: string;
@@ -75,53 +72,4 @@ export async function selectTargets(input: unknown, deps: NotebookDeps): Promise
       },
     },
   };
-}
-
-export interface PatchOutput extends PatchReport {
-  requestId: string;
-  dryRun: boolean;
-  plan?: Array<{ name: string }>;
-}
-
-export const reportPermissions = permissionsOf(putEvents);
-
-/** Builds the window's report, announces it on the caretaker bus and records metrics. */
-export async function reportWindow(
-  input: {
-    request: PatchRequest | Record<string, unknown>;
-    selection: Selection;
-    results?: unknown[];
-    startedAt?: string;
-  },
-  deps: NotebookDeps,
-): Promise<PatchOutput> {
-  const { selection } = input;
-  const report = buildReport(
-    selection.dryRun ? [] : selection.plan,
-    selection.skipped,
-    (input.results ?? []) as NotebookResult[],
-  );
-  const output: PatchOutput = {
-    requestId: selection.requestId,
-    dryRun: selection.dryRun,
-    ...(selection.dryRun ? { plan: selection.plan } : {}),
-    ...report,
-  };
-  const request = input.request as Partial<PatchRequest>;
-  await putEvents(deps.events, [
-    {
-      detailType: 'Notebook Patch Completed',
-      detail: {
-        ...output,
-        reason: request.reason,
-        source: request.source,
-        startedAt: input.startedAt,
-        finishedAt: new Date(deps.now()).toISOString(),
-      },
-    },
-  ]);
-  for (const [outcome, count] of Object.entries(report.counts))
-    metrics.addMetric(`Notebooks.${outcome}`, 'Count', count);
-  metrics.addMetric('PatchWindows', 'Count', 1);
-  return output;
 }

@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import type { Fleet } from '../fleet.ts';
 import { createDynamoService, type DynamoWorld } from './dynamodb.ts';
 import { EventBus, createEventBridgeService, type BusEvent } from './eventbridge.ts';
@@ -12,6 +13,8 @@ export type { DynamoWorld } from './dynamodb.ts';
 
 export interface Emulator {
   url: string;
+  /** The request listener behind `url`, for a front that dispatches in-process instead of over a second hop. */
+  handle: http.RequestListener;
   close(): Promise<void>;
   /** `calls[service][operation]`: every request received, injected faults and errors included. */
   calls: Record<string, Record<string, number>>;
@@ -70,6 +73,7 @@ export async function startEmulator(fleet: Fleet, options: EmulatorOptions = {})
   const dynamodb = createDynamoService();
   for (const service of [notebooks, createEventBridgeService(bus), dynamodb, ...(options.services ?? [])])
     registry.register(service);
+  for (const service of options.services ?? []) service.attach?.(context);
 
   const server = await startServer({
     registry,
@@ -82,6 +86,7 @@ export async function startEmulator(fleet: Fleet, options: EmulatorOptions = {})
 
   return {
     url: server.url,
+    handle: server.handle,
     close: () => server.close(),
     calls,
     register: (service) => registry.register(service),

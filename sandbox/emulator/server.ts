@@ -85,6 +85,7 @@ export interface ServerOptions {
 
 export interface RunningServer {
   url: string;
+  handle: http.RequestListener;
   close(): Promise<void>;
 }
 
@@ -182,13 +183,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 
   let requestCount = 0;
-  const server = http.createServer((req, res) => {
+  const listener: http.RequestListener = (req, res) => {
     handle(req, res).catch((err: unknown) => {
       internalErrors.push(err instanceof Error ? err : new Error(String(err)));
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
-  });
+  };
+  const server = http.createServer(listener);
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -197,6 +199,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    handle: listener,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -44,4 +44,6 @@ export interface ServiceEmulator {
   operations: Record<string, OperationHandler>;
   /** The resource an input concerns (used to make injected faults deterministic per resource). */
   resourceKey?(operation: string, input: Record<string, unknown>): string;
+  /** Receives the emulator's context at start, so changes due before the first call still happen on time. */
+  attach?(context: OperationContext): void;
 }

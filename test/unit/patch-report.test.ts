@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../functions/lib/patch-report.ts';
+import { completionSummary, EVENT_NOTEBOOK_LIMIT } from '../../functions/lib/notebook-report.ts';
 import { notebooksDown } from '../../sandbox/timeline.ts';
 
 describe('buildReport', () => {
@@ -36,5 +37,23 @@ describe('notebooksDown', () => {
     ];
     expect(notebooksDown(h, 0, 100)).toBe(1);
     expect(notebooksDown([...h, { name: 'a', status: 'Stopping', at: 25 }], 0, 100)).toBe(2);
+  });
+});
+
+describe('completionSummary', () => {
+  it('names only the notebooks someone should look at, and at most a bounded number', () => {
+    // Prepare
+    const notebooks = [
+      ...Array.from({ length: 250 }, (_, i) => ({ name: `bad-${i}`, outcome: 'failed' as const, reason: 'x' })),
+      { name: 'fine', outcome: 'patched' as const },
+    ];
+    // Act
+    const summary = completionSummary(buildReport([], notebooks, []));
+    // Assess
+    expect(summary.total).toBe(251);
+    expect(summary.counts).toEqual({ failed: 250, patched: 1 });
+    expect(summary.notebooks).toHaveLength(EVENT_NOTEBOOK_LIMIT);
+    expect(summary.notebooks.some((n) => n.name === 'fine')).toBe(false);
+    expect(summary.notebooksOmitted).toBe(50);
   });
 });
