@@ -356,3 +356,30 @@ function anythingButExcludes(operand: unknown, value: Scalar): boolean {
       return list.some((v) => wildcardRegExp(v).test(value));
   }
 }
+
+/**
+ * Why an event does not match a pattern: the first field that fails, with its value and what the pattern
+ * expects (for `ignoredEvents`). `undefined` when it matches.
+ */
+export function firstMismatch(
+  pattern: Record<string, unknown>,
+  event: unknown,
+  path = '',
+): string | undefined {
+  for (const [key, expected] of Object.entries(pattern)) {
+    if (matches({ [key]: expected }, event)) continue;
+    const field = path ? `${path}.${key}` : key;
+    if (key === '$or') return `${path || 'the event'} matches none of the $or alternatives`;
+    let value = (event as Record<string, unknown> | undefined)?.[key];
+    let at = field;
+    if (Array.isArray(value) && value.length > 0 && typeof value[0] === 'object') {
+      value = value[0];
+      at = `${field}[0]`;
+    }
+    if (expected && typeof expected === 'object' && !Array.isArray(expected)) {
+      return firstMismatch(expected as Record<string, unknown>, value, at) ?? `${at} does not match`;
+    }
+    return `${at} is ${value === undefined ? 'missing' : JSON.stringify(value)}, the rule wants ${JSON.stringify(expected)}`;
+  }
+  return undefined;
+}

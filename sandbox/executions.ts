@@ -61,6 +61,7 @@ export interface ExecutionRecord {
   arn: string;
   trigger: { source: string; detailType: string };
   triggerIndex?: number;
+  input: unknown;
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
   output?: unknown;
   error?: { error: string; cause: string };
@@ -102,7 +103,11 @@ export class Executions {
     input: unknown,
     trigger: { source: string; detailType: string; index?: number },
   ): ExecutionRecord {
-    if (this.records.some((r) => r.stateMachine === stateMachine && r.name === name)) {
+    const existing = this.records.find((r) => r.stateMachine === stateMachine && r.name === name);
+    if (existing) {
+      // As Step Functions does for Standard workflows: the same name and input while it runs is idempotent.
+      if (existing.status === 'RUNNING' && JSON.stringify(existing.input) === JSON.stringify(input))
+        return existing;
       throw new AwsApiError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
     }
     const { machine, tasks } = this.#machines.get(stateMachine)!;
@@ -112,6 +117,7 @@ export class Executions {
       name,
       arn,
       trigger: { source: trigger.source, detailType: trigger.detailType },
+      input,
       ...(trigger.index !== undefined ? { triggerIndex: trigger.index } : {}),
       status: 'RUNNING',
       startedAt: this.clock.now(),

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TriggerResult } from '../functions/lib/trigger-result.ts';
-import { matches } from './event-pattern.ts';
+import { firstMismatch, matches } from './event-pattern.ts';
 import { invoke, scope } from './lambda.ts';
 
 const EVENTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'events');
@@ -48,11 +48,21 @@ export class Router {
     return this.rules.filter((rule) => matches(rule.pattern, event));
   }
 
+  /** The reason an event matched no rule, from the rules meant for its kind of event (same source and type). */
+  whyNot(event: RoutedEvent): string {
+    const meantFor = this.rules.filter((rule) =>
+      matches({ source: rule.pattern.source, 'detail-type': rule.pattern['detail-type'] }, event),
+    );
+    if (meantFor.length === 0) return `no rule takes events of ${describe(event)}`;
+    return meantFor.map((rule) => `rule ${rule.name}: ${firstMismatch(rule.pattern, event)}`).join('; ');
+  }
+
   /** Delivers one event to every rule it matches and says what came of it. */
   async deliver(event: RoutedEvent, origin?: { index: number }): Promise<Delivery> {
     const rules = this.matching(event);
     if (rules.length === 0) {
-      return { summary: 'matched no rule', ignored: `matched no rule (${describe(event)})` };
+      const reason = this.whyNot(event);
+      return { summary: `ignored: ${reason}`, ignored: reason };
     }
     const trigger = { source: event.source, detailType: event['detail-type'], index: origin?.index ?? -1 };
     const results: TriggerResult[] = [];

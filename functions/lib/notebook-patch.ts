@@ -1,4 +1,5 @@
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { AwsRequestError } from './errors.ts';
 import type { EventClients } from './eventbridge.ts';
 import { permissionsOf } from './iam.ts';
 import { admitNotebook, recordFailure, type LedgerClients } from './ledger.ts';
@@ -66,7 +67,16 @@ export async function beginCycle(cycle: Cycle, deps: NotebookDeps): Promise<Cycl
     );
   }
   const decided = begin(cycle, await observe(deps, cycle.name), now);
-  if (decided.stop) await stopNotebook(deps.sagemaker, cycle.name);
+  if (!decided.stop) return decided.cycle;
+  try {
+    await stopNotebook(deps.sagemaker, cycle.name);
+  } catch (err) {
+    // Someone else (another window, a person) changed it between our look and our stop: theirs to finish.
+    const status =
+      err instanceof AwsRequestError ? /Status \((\w+)\) not in/.exec(err.message)?.[1] : undefined;
+    if (!status) throw err;
+    return finish(cycle, now, 'skipped-busy', `status became ${status} before caretaker could stop it`);
+  }
   return decided.cycle;
 }
 

@@ -195,4 +195,16 @@ ${running(['nb-2', 'nb-3', 'nb-4'])}`);
     expect(run.result.executions).toHaveLength(1);
     expect(run.result.executions[0]!.stats.sagemakerCalls.StopNotebookInstance).toBe(1);
   });
+
+  it('lets the first of two windows racing for one notebook patch it, and reports the other as busy', async () => {
+    const first = patchRequested({ targets: { names: ['nb-1'] } }, { id: 'race-first' });
+    const second = patchRequested(
+      { targets: { names: ['nb-1'] }, reason: 'another ticket' },
+      { id: 'race-second' },
+    );
+    const run = await runFleet(fleetOf(running(['nb-1'])), [first, second]);
+    const outcomesOf = run.result.executions.map((_, i) => outcomes(run, i)['nb-1']).sort();
+    expect(outcomesOf).toEqual(['patched', 'skipped-busy']);
+    expect(notebook(run, 'nb-1')).toMatchObject({ status: 'InService', platformRelease: '2026.11' });
+  });
 });
