@@ -314,7 +314,7 @@ describe('endpoint-update on the sandbox: requests refused before anything chang
       60,
       /ep-1 is Updating to cfg-v2: a deployment is in flight/,
     ],
-    ['while the first deployment bakes', 400, /request request-ep-req-\d+ has held endpoint ep-1/],
+    ['while the first deployment bakes', 400, /request update-ep-req-\d+ has held endpoint ep-1/],
   ])('refuses a second request %s', async (_, secondAfter, reason) => {
     // Act
     const run = await runFleet(fleetOf(), [

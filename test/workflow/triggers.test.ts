@@ -140,7 +140,13 @@ describe('Security Hub and Config triggers on the sandbox', () => {
     expect(run.result.executions).toEqual([]);
     expect(mutatingCalls(run)).toBe(0);
     expect(run.result.ignoredEvents.map((e) => e.index)).toEqual([0, 1, 2, 3]);
-    for (const ignored of run.result.ignoredEvents) expect(ignored.reason).toMatch(/matched no rule/);
+    const [passed, archived, other, compliant] = run.result.ignoredEvents.map((e) => e.reason);
+    expect(passed).toMatch(
+      /detail\.findings\[0\]\.Compliance\.Status is "PASSED", the rule wants \["FAILED"\]/,
+    );
+    expect(archived).toMatch(/detail\.findings\[0\]\.RecordState is "ARCHIVED"/);
+    expect(other).toMatch(/detail\.findings\[0\]\.Resources\[0\]\.Type is "AwsS3Bucket"/);
+    expect(compliant).toMatch(/complianceType is "COMPLIANT"/);
   });
 
   it('starts one request per notebook for an event with many findings, and leaves the passed one alone', async () => {
