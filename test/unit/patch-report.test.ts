@@ -44,7 +44,11 @@ describe('completionSummary', () => {
   it('names only the notebooks someone should look at, and at most a bounded number', () => {
     // Prepare
     const notebooks = [
-      ...Array.from({ length: 250 }, (_, i) => ({ name: `bad-${i}`, outcome: 'failed' as const, reason: 'x' })),
+      ...Array.from({ length: 250 }, (_, i) => ({
+        name: `bad-${i}`,
+        outcome: 'failed' as const,
+        reason: 'x',
+      })),
       { name: 'fine', outcome: 'patched' as const },
     ];
     // Act
