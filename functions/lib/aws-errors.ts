@@ -20,3 +20,29 @@ export function translateAwsError(err: unknown, resource: string, notFound?: (e:
   if (notFound?.(err)) return new NotFoundError(message, { cause: err, resource });
   return new AwsRequestError(message, { cause: err, resource });
 }
+
+/**
+ * Sends one AWS request and translates its failure (see `translateAwsError`). Every gateway call goes through
+ * here, so the ASL sees the same error names from every service.
+ */
+export async function callAws<T>(
+  resource: string,
+  send: () => Promise<T>,
+  notFound?: (e: Error) => boolean,
+): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    throw translateAwsError(err, resource, notFound);
+  }
+}
+
+/** A lookup whose "not found" is an answer, not an error. */
+export async function orUndefined<T>(lookup: Promise<T>): Promise<T | undefined> {
+  try {
+    return await lookup;
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}

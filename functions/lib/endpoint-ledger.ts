@@ -1,5 +1,5 @@
 import { GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { translateAwsError } from './aws-errors.ts';
+import { callAws, translateAwsError } from './aws-errors.ts';
 import { needs } from './iam.ts';
 import type { LedgerClients } from './ledger.ts';
 
@@ -50,14 +50,12 @@ export const readEndpointRecord = needs(
   'dynamodb:GetItem',
   'ledger-table',
   async ({ dynamodb, tableName }: LedgerClients, endpointName: string): Promise<EndpointLedgerRecord> => {
-    try {
-      const out = await dynamodb.send(
+    const out = await callAws(`endpoint#${endpointName}`, () =>
+      dynamodb.send(
         new GetItemCommand({ TableName: tableName, Key: key(endpointName), ConsistentRead: true }),
-      );
-      return toRecord(out.Item);
-    } catch (err) {
-      throw translateAwsError(err, `endpoint#${endpointName}`);
-    }
+      ),
+    );
+    return toRecord(out.Item);
   },
 );
 
@@ -152,8 +150,8 @@ export const recordEndpointConfigs = needs(
     requestId: string,
     configs: Record<string, string>,
   ): Promise<void> => {
-    try {
-      await dynamodb.send(
+    await callAws(`endpoint#${endpointName}`, () =>
+      dynamodb.send(
         new UpdateItemCommand({
           TableName: tableName,
           Key: key(endpointName),
@@ -161,10 +159,8 @@ export const recordEndpointConfigs = needs(
           ConditionExpression: 'holder = :me',
           ExpressionAttributeValues: { ':configs': configsValue(configs), ':me': { S: requestId } },
         }),
-      );
-    } catch (err) {
-      throw translateAwsError(err, `endpoint#${endpointName}`);
-    }
+      ),
+    );
   },
 );
 

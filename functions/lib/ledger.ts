@@ -5,7 +5,7 @@ import {
   DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { clientConfig } from './aws-config.ts';
-import { translateAwsError } from './aws-errors.ts';
+import { callAws, translateAwsError } from './aws-errors.ts';
 import { readEnvironment } from './env.ts';
 import { needs } from './iam.ts';
 import { tracer } from './observability.ts';
@@ -32,14 +32,6 @@ export const ledgerClients: LedgerClients = {
 
 const key = (requestId: string) => ({ pk: { S: `window#${requestId}` } });
 const RETENTION_SECONDS = 30 * 24 * 3600;
-
-async function send<T>(requestId: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw translateAwsError(err, `window#${requestId}`);
-  }
-}
 
 /** Creates the window's record; a redriven execution keeps the counts it already has. */
 export const openWindow = needs(
@@ -101,7 +93,7 @@ export const recordFailure = needs(
   'dynamodb:UpdateItem',
   'ledger-table',
   async ({ dynamodb, tableName }: LedgerClients, requestId: string): Promise<void> => {
-    await send(requestId, () =>
+    await callAws(`window#${requestId}`, () =>
       dynamodb.send(
         new UpdateItemCommand({
           TableName: tableName,

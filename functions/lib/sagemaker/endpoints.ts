@@ -7,8 +7,7 @@ import {
   type DeploymentConfig,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { translateAwsError } from '../aws-errors.ts';
-import { NotFoundError } from '../errors.ts';
+import { callAws, orUndefined } from '../aws-errors.ts';
 import { needs } from '../iam.ts';
 
 /** The endpoint half of the SageMaker gateway: the only code that sends endpoint commands. */
@@ -41,22 +40,7 @@ export interface EndpointConfigView {
 const isCouldNotFind = (err: Error) =>
   err.name === 'ValidationException' && /could not find/i.test(err.message);
 
-async function call<T>(resource: string, send: () => Promise<T>): Promise<T> {
-  try {
-    return await send();
-  } catch (err) {
-    throw translateAwsError(err, resource, isCouldNotFind);
-  }
-}
-
-async function orUndefined<T>(lookup: Promise<T>): Promise<T | undefined> {
-  try {
-    return await lookup;
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
-}
+const call = <T>(resource: string, send: () => Promise<T>) => callAws(resource, send, isCouldNotFind);
 
 /** Describes an endpoint; `undefined` when it does not exist. */
 export const describeEndpoint = needs(

@@ -10,7 +10,7 @@ import {
   type SageMakerClient,
   type UpdateNotebookInstanceCommandInput,
 } from '@aws-sdk/client-sagemaker';
-import { translateAwsError } from '../aws-errors.ts';
+import { callAws, orUndefined } from '../aws-errors.ts';
 import { AwsRequestError, NotFoundError } from '../errors.ts';
 import { needs } from '../iam.ts';
 import type { NotebookSettings } from '../notebook-settings.ts';
@@ -33,13 +33,7 @@ export interface NotebookDescription extends NotebookSummary {
 const isRecordNotFound = (err: Error) =>
   err.name === 'ValidationException' && /RecordNotFound/i.test(err.message);
 
-async function call<T>(resource: string, send: () => Promise<T>): Promise<T> {
-  try {
-    return await send();
-  } catch (err) {
-    throw translateAwsError(err, resource, isRecordNotFound);
-  }
-}
+const call = <T>(resource: string, send: () => Promise<T>) => callAws(resource, send, isRecordNotFound);
 
 export const listNotebooks = needs(
   'sagemaker:ListNotebookInstances',
@@ -106,15 +100,10 @@ export const describeNotebook = needs(
   'sagemaker:DescribeNotebookInstance',
   'notebook-instance',
   async (client: SageMakerClient, name: string): Promise<NotebookDescription | undefined> => {
-    try {
-      const out = await call(name, () =>
-        client.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: name })),
-      );
-      return toDescription(out);
-    } catch (err) {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    }
+    const out = await orUndefined(
+      call(name, () => client.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: name }))),
+    );
+    return out && toDescription(out);
   },
 );
 
