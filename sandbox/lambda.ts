@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { discoverFunctions } from '../deploy/functions.ts';
 import { frontUrl } from './front.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -12,11 +13,14 @@ export type StateMachineName = (typeof STATE_MACHINES)[number];
 export const stateMachineArn = (name: StateMachineName) =>
   `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:caretaker-${name}`;
 
-/** `notebookApplySettings` → `functions/notebook/apply-settings.ts` (the convention ASL `Resource`s follow). */
+let files: Map<string, string> | undefined;
+
+/** The handler file of a function key (`notebookApplySettings` → `functions/notebook/apply-settings.ts`), by the one discovery packaging uses. */
 export function handlerFile(functionKey: string): string {
-  const [group, ...rest] = functionKey.split(/(?=[A-Z])/);
-  if (!group || rest.length === 0) throw new Error(`not a function key: ${functionKey}`);
-  return path.join(ROOT, 'functions', group, `${rest.map((w) => w.toLowerCase()).join('-')}.ts`);
+  files ??= new Map(discoverFunctions(ROOT).map((spec) => [spec.key, path.join(ROOT, spec.file)]));
+  const file = files.get(functionKey);
+  if (!file) throw new Error(`no handler file for function ${functionKey} under functions/`);
+  return file;
 }
 
 /** Who is calling AWS right now: the execution (or trigger) a Lambda invocation belongs to. */
