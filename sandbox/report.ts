@@ -112,13 +112,20 @@ export function timelineSvg(run: SandboxRun): string {
     (t) =>
       `<line x1="${x(t)}" y1="${top - 4}" x2="${x(t)}" y2="${top + lanes.length * laneHeight}" stroke="#e0e0e0"/><text x="${x(t)}" y="${top - 8}" font-size="10" text-anchor="middle">${new Date(t).toISOString().slice(11, 16)}Z</text>`,
   );
-  const legend = Object.entries(STATUS_COLOURS)
-    .map(
-      ([s, c], i) =>
-        `<rect x="${labelWidth + i * 110}" y="${top + lanes.length * laneHeight + 10}" width="12" height="12" fill="${c}"/><text x="${labelWidth + i * 110 + 16}" y="${top + lanes.length * laneHeight + 20}" font-size="11">${s}</text>`,
-    )
-    .join('');
-  const height = top + lanes.length * laneHeight + 40;
+  const legendY = top + lanes.length * laneHeight + 10;
+  const key = (entries: Array<[string, string]>, y: number) =>
+    entries
+      .map(
+        ([label, colour], i) =>
+          `<rect x="${labelWidth + i * 130}" y="${y}" width="12" height="12" fill="${colour}"/><text x="${labelWidth + i * 130 + 16}" y="${y + 10}" font-size="11">${escape(label)}</text>`,
+      )
+      .join('');
+  const configKey: Array<[string, string]> = configs.map((c, i) => [
+    `traffic: ${c}`,
+    CONFIG_COLOURS[i % CONFIG_COLOURS.length]!,
+  ]);
+  const legend = `${key(Object.entries(STATUS_COLOURS), legendY)}${configs.length ? `<text x="4" y="${legendY + 30}" font-size="11">endpoint traffic (largest share)</text>${key(configKey, legendY + 20)}` : ''}`;
+  const height = top + lanes.length * laneHeight + (configs.length ? 60 : 40);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${ticks.join('')}${rows.join('')}${legend}</svg>\n`;
 }
 
