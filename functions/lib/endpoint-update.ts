@@ -1,7 +1,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { describeAlarms } from './cloudwatch.ts';
-import { minimumDeploymentSeconds, toDeploymentConfig } from './deployment-config.ts';
+import { toDeploymentConfig } from './deployment-config.ts';
 import {
   DEPLOYMENT_SLACK_SECONDS,
   EVENT,
@@ -19,11 +19,10 @@ import {
   bakeVerdict,
   classifyDeployment,
   configsToPrune,
-  preflightRefusals,
   rollbackReason,
   type AlarmCause,
 } from './endpoint-outcome.ts';
-import { parseEndpointUpdateInput, type EndpointUpdateRequest } from './endpoint-request.ts';
+import type { EndpointUpdateRequest } from './endpoint-request.ts';
 import { AwsRequestError, NotFoundError, ValidationError } from './errors.ts';
 import {
   holdEndpoint,
@@ -39,7 +38,6 @@ import { metrics } from './observability.ts';
 import {
   deleteEndpointConfig,
   describeEndpoint,
-  describeEndpointConfig,
   listEndpoints,
   updateEndpoint,
   type EndpointView,
@@ -93,9 +91,10 @@ export interface StepInput {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function requestOf(input: StepInput): EndpointUpdateRequest {
+/** The request, as Preflight validated it (every execution passes Preflight first). */
+export function requestOf(input: StepInput): EndpointUpdateRequest {
   const { state: _state, error: _error, ...request } = input;
-  return parseEndpointUpdateInput(request);
+  return request as EndpointUpdateRequest;
 }
 
 function stateOf(input: StepInput): EndpointUpdateState {
@@ -111,63 +110,6 @@ const finish = (
   const { wait: _wait, deadline: _deadline, ...kept } = state;
   return { ...kept, next: NEXT.finalize, outcome, reason };
 };
-
-export const preflightPermissions = permissionsOf(
-  describeEndpoint,
-  readEndpointRecord,
-  describeEndpointConfig,
-  describeAlarms,
-);
-
-/**
- * Decides whether the deployment may start, changing nothing: the endpoint is InService and held by no other
- * request, the target exists and keeps the variant names, the alarms exist and none is in ALARM, and the
- * sizes fit the variants. A refusal goes straight to Finalize as `rejected`, with every reason.
- */
-export async function preflight(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
-  let request: EndpointUpdateRequest;
-  try {
-    request = requestOf(input);
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    return { next: NEXT.finalize, outcome: OUTCOME.rejected, reason: err.message };
-  }
-  const endpoint = await describeEndpoint(deps.sagemaker, request.endpointName);
-  const [record, currentConfig, targetConfig, alarms] = await Promise.all([
-    readEndpointRecord(deps.ledger, request.endpointName),
-    endpoint
-      ? describeEndpointConfig(deps.sagemaker, endpoint.endpointConfigName)
-      : Promise.resolve(undefined),
-    describeEndpointConfig(deps.sagemaker, request.targetEndpointConfigName),
-    describeAlarms(deps.cloudwatch, request.alarms),
-  ]);
-  const refusals = preflightRefusals({
-    request,
-    endpoint,
-    hold: record.holder
-      ? { requestId: record.holder, since: record.heldSince, until: record.heldUntil ?? 0 }
-      : undefined,
-    currentConfig,
-    targetConfig,
-    alarms,
-    now: deps.now(),
-  });
-  if (refusals.length > 0 || !endpoint || !targetConfig) {
-    return {
-      next: NEXT.finalize,
-      outcome: OUTCOME.rejected,
-      reason: `${refusals.join('; ')}; nothing was changed`,
-    };
-  }
-  const instances = Math.max(0, ...targetConfig.variants.map((v) => v.instanceCount));
-  return {
-    next: NEXT.startUpdate,
-    endpointArn: endpoint.arn,
-    previousEndpointConfigName: endpoint.endpointConfigName,
-    // The first look comes when the guardrail's own waits can have passed; polling before that only costs.
-    wait: Math.max(POLL_SECONDS, minimumDeploymentSeconds(request.deployment, instances)),
-  };
-}
 
 export const startUpdatePermissions = permissionsOf(
   holdEndpoint,
