@@ -61,7 +61,8 @@ export class Router {
   async deliver(event: RoutedEvent, origin?: { index: number }): Promise<Delivery> {
     const rules = this.matching(event);
     if (rules.length === 0) {
-      const reason = this.whyNot(event);
+      // Only the run's input events are reported; the many AWS events on the bus need no explanation.
+      const reason = origin ? this.whyNot(event) : 'matched no rule';
       return { summary: `ignored: ${reason}`, ignored: reason };
     }
     const trigger = { source: event.source, detailType: event['detail-type'], index: origin?.index ?? -1 };
