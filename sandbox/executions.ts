@@ -66,6 +66,8 @@ export interface ExecutionRecord {
   output?: unknown;
   error?: { error: string; cause: string };
   startedAt: number;
+  /** The notebook history's length when the execution started (see timeline.ts). */
+  historyMark: number;
   stoppedAt?: number;
   stats: Omit<ExecutionStats, 'virtualSeconds' | 'maxNotebooksDown'>;
   done: Promise<void>;
@@ -79,7 +81,11 @@ export class Executions {
   readonly records: ExecutionRecord[] = [];
   readonly #machines = new Map<StateMachineName, { machine: StateMachine; tasks: Map<string, string> }>();
 
-  constructor(private readonly clock: VirtualClock) {
+  /** `historyLength` says how many notebook status changes the emulator has recorded so far. */
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly historyLength: () => number = () => 0,
+  ) {
     for (const name of STATE_MACHINES) {
       const { definition, tasks } = loadDefinition(name);
       const machine = new StateMachine(definition as never, {
@@ -121,6 +127,7 @@ export class Executions {
       ...(trigger.index !== undefined ? { triggerIndex: trigger.index } : {}),
       status: 'RUNNING',
       startedAt: this.clock.now(),
+      historyMark: this.historyLength(),
       stats: { transitions: 0, lambdaInvocations: 0, sagemakerCalls: {} },
       done: Promise.resolve(),
     };

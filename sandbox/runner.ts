@@ -136,7 +136,7 @@ export async function runSandbox(
   });
   try {
     retarget(emulator.handle);
-    const executions = new Executions(clock);
+    const executions = new Executions(clock, () => emulator.notebooks.history.length);
     counting = (execution, service, operation) => executions.countCall(execution, service, operation);
     emulator.register(executions.service(pendingTriggers));
     const router = await Router.load();
@@ -230,7 +230,7 @@ export async function runSandbox(
         stats: {
           ...r.stats,
           virtualSeconds: Math.round(((r.stoppedAt ?? clock.now()) - r.startedAt) / 1000),
-          maxNotebooksDown: notebooksDown(history, r.startedAt, r.stoppedAt ?? clock.now()),
+          maxNotebooksDown: notebooksDown(history, r.historyMark, r.stoppedAt ?? clock.now()),
         },
       })),
       ignoredEvents: ignoredEvents.sort((a, b) => a.index - b.index),

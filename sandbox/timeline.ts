@@ -1,29 +1,31 @@
+type StatusChange = { name: string; status: string; at: number };
+
 /**
- * The peak number of notebooks that were `InService` when the window began and were not `InService` at
- * the same moment during [from, to].
+ * The peak number of notebooks that were `InService` when an execution began and were not `InService` at
+ * the same moment before it ended. `startIndex` is the length the history had when the execution began:
+ * changes in the same virtual instant as its start but made by it (a stop at t = 0) come after that mark,
+ * so they count as downtime rather than as the starting state.
  */
-export function notebooksDown(
-  history: Array<{ name: string; status: string; at: number }>,
-  from: number,
-  to: number,
-): number {
-  const sorted = [...history].sort((a, b) => a.at - b.at);
+export function notebooksDown(history: StatusChange[], startIndex: number, to: number): number {
   const status = new Map<string, string>();
-  let i = 0;
-  for (; i < sorted.length && sorted[i]!.at <= from; i++) status.set(sorted[i]!.name, sorted[i]!.status);
+  for (const change of history.slice(0, startIndex)) status.set(change.name, change.status);
   const watched = new Set([...status].filter(([, s]) => s === 'InService').map(([n]) => n));
+  // A stable sort keeps the order of changes that share an instant.
+  const later = history
+    .slice(startIndex)
+    .filter((c) => c.at <= to)
+    .sort((a, b) => a.at - b.at);
   let down = 0;
   let peak = 0;
-  for (; i < sorted.length && sorted[i]!.at <= to; i++) {
-    const { name, status: next } = sorted[i]!;
-    if (!watched.has(name)) continue;
-    const was = status.get(name) === 'InService';
-    const is = next === 'InService';
-    status.set(name, next);
+  later.forEach((change, i) => {
+    if (!watched.has(change.name)) return;
+    const was = status.get(change.name) === 'InService';
+    const is = change.status === 'InService';
+    status.set(change.name, change.status);
     if (was && !is) down++;
     if (!was && is) down--;
-    // Several changes can share one instant; count the peak only once the instant is complete.
-    if (sorted[i + 1]?.at !== sorted[i]!.at) peak = Math.max(peak, down);
-  }
+    // Several changes can share one instant; the peak counts once the instant is complete.
+    if (later[i + 1]?.at !== change.at) peak = Math.max(peak, down);
+  });
   return peak;
 }

@@ -24,19 +24,29 @@ describe('buildReport', () => {
 });
 
 describe('notebooksDown', () => {
-  it('counts the peak of notebooks that were running and were not at the same moment', () => {
-    const h = [
-      { name: 'a', status: 'InService', at: 0 },
-      { name: 'b', status: 'InService', at: 0 },
-      { name: 'c', status: 'Stopped', at: 0 },
-      { name: 'a', status: 'Stopping', at: 10 },
-      { name: 'c', status: 'Pending', at: 10 },
-      { name: 'b', status: 'Stopping', at: 20 },
-      { name: 'a', status: 'InService', at: 20 },
-      { name: 'b', status: 'InService', at: 30 },
-    ];
-    expect(notebooksDown(h, 0, 100)).toBe(1);
-    expect(notebooksDown([...h, { name: 'a', status: 'Stopping', at: 25 }], 0, 100)).toBe(2);
+  const h = [
+    { name: 'a', status: 'InService', at: 0 },
+    { name: 'b', status: 'InService', at: 0 },
+    { name: 'c', status: 'Stopped', at: 0 },
+    // the execution starts here (index 3), and stops `a` in the same instant
+    { name: 'a', status: 'Stopping', at: 0 },
+    { name: 'c', status: 'Pending', at: 10 },
+    { name: 'b', status: 'Stopping', at: 20 },
+    { name: 'a', status: 'InService', at: 20 },
+    { name: 'b', status: 'InService', at: 30 },
+  ];
+
+  it('counts the peak of notebooks that were running and were not, at the same moment', () => {
+    expect(notebooksDown(h, 3, 100)).toBe(1);
+    expect(notebooksDown([...h, { name: 'a', status: 'Stopping', at: 25 }], 3, 100)).toBe(2);
+  });
+
+  it('counts a stop made in the very instant the execution began', () => {
+    expect(notebooksDown(h.slice(0, 4), 3, 100)).toBe(1);
+  });
+
+  it('ignores notebooks that were not running when the execution began', () => {
+    expect(notebooksDown([...h.slice(0, 3), { name: 'c', status: 'Pending', at: 5 }], 3, 100)).toBe(0);
   });
 });
 

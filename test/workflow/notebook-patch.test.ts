@@ -35,6 +35,7 @@ describe('notebook-patch on the sandbox', () => {
       expect(n).toMatchObject({ status: 'InService', platformRelease: '2026.11' });
     const calls = Object.values(execution!.stats.sagemakerCalls).reduce((a, b) => a + b, 0);
     expect(calls / 3).toBeLessThanOrEqual(12);
+    expect(execution!.stats.maxNotebooksDown).toBe(3);
     expect(execution!.stats.sagemakerCalls).toMatchObject({
       StopNotebookInstance: 3,
       StartNotebookInstance: 3,
@@ -60,6 +61,8 @@ describe('notebook-patch on the sandbox', () => {
     expect(notebook(run, 'nb-exempt')).toMatchObject({ status: 'InService', platformRelease: '2026.08' });
     expect(notebook(run, 'nb-stopped')).toMatchObject({ status: 'Stopped', lifecycleConfigName: 'lc-v2' });
     expect(notebook(run, 'nb-1')).toMatchObject({ status: 'InService', lifecycleConfigName: 'lc-v2' });
+    // Only nb-1 was running and went down; the stopped one does not count.
+    expect(run.result.executions[0]!.stats.maxNotebooksDown).toBe(1);
   });
 
   it('restores the lifecycle config when the start fails with the new one, restarts and reports rolled-back', async () => {
