@@ -1,18 +1,10 @@
 import { readFileSync } from 'node:fs';
-import {
-  CloudWatchClient,
-  DescribeAlarmHistoryCommand,
-  DescribeAlarmsCommand,
-  StateValue,
-} from '@aws-sdk/client-cloudwatch';
-import { SageMakerClient, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
+import { closeEmulators, openEmulator } from '../support/emulator.ts';
+import { DescribeAlarmHistoryCommand, DescribeAlarmsCommand, StateValue } from '@aws-sdk/client-cloudwatch';
+import { UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { afterEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../sandbox/clock.ts';
 import { matches } from '../../sandbox/event-pattern.ts';
-import { parseFleet } from '../../sandbox/fleet.ts';
-import { createCloudWatchService } from '../../sandbox/emulator/cloudwatch.ts';
-import { createEndpointService } from '../../sandbox/emulator/endpoints.ts';
-import { startEmulator, type BusEvent, type Emulator } from '../../sandbox/emulator/index.ts';
+import type { BusEvent } from '../../sandbox/emulator/index.ts';
 
 const START = Date.parse('2026-11-23T02:00:00Z');
 
@@ -39,46 +31,12 @@ alarms:
     namespace: AWS/EC2
 `;
 
-let opened: { emulator: Emulator; clock: VirtualClock; clients: Array<{ destroy(): void }> } | undefined;
-
-afterEach(async () => {
-  opened?.clients.forEach((c) => c.destroy());
-  await opened?.emulator.close();
-  opened?.clock.uninstall();
-  opened = undefined;
-});
+afterEach(closeEmulators);
 
 /** The emulator with the CloudWatch and endpoint services on a virtual clock, and real SDK clients. */
 async function sandbox(yaml = FLEET) {
-  const fleet = parseFleet(yaml, 'test-fleet.yml');
-  const clock = new VirtualClock(fleet.start);
-  clock.install();
-  const service = createCloudWatchService(fleet);
-  const endpoints = createEndpointService(fleet, service.world);
-  const emulator = await startEmulator(fleet, {
-    services: [endpoints, service],
-    schedule: (at, fire) => clock.schedule(at, fire),
-  });
-  const events: Array<BusEvent & { emittedAt: number }> = [];
-  emulator.onEvent((event) => events.push({ ...event, emittedAt: clock.now() }));
-  const config = {
-    endpoint: emulator.url,
-    region: fleet.region,
-    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-    maxAttempts: 1,
-  };
-  const cloudwatch = new CloudWatchClient(config);
-  const sagemaker = new SageMakerClient(config);
-  opened = { emulator, clock, clients: [cloudwatch, sagemaker] };
-  return {
-    cloudwatch,
-    sagemaker,
-    emulator,
-    world: service.world,
-    events,
-    clock,
-    advance: (seconds: number) => clock.drive(clock.sleep(seconds * 1000)),
-  };
+  const opened = await openEmulator(yaml);
+  return { ...opened, world: opened.alarms };
 }
 
 /** The error a call ends with (a rejected promise left un-awaited while others run would go unhandled). */

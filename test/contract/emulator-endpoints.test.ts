@@ -1,4 +1,5 @@
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { closeEmulators, openEmulator } from '../support/emulator.ts';
 import {
   CreateEndpointConfigCommand,
   DeleteEndpointConfigCommand,
@@ -7,17 +8,11 @@ import {
   EndpointStatus,
   ListEndpointConfigsCommand,
   ListEndpointsCommand,
-  SageMakerClient,
   UpdateEndpointCommand,
   VariantStatus,
   type DeploymentConfig,
 } from '@aws-sdk/client-sagemaker';
 import { afterEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../sandbox/clock.ts';
-import { parseFleet } from '../../sandbox/fleet.ts';
-import { createCloudWatchService } from '../../sandbox/emulator/cloudwatch.ts';
-import { createEndpointService } from '../../sandbox/emulator/endpoints.ts';
-import { startEmulator, type BusEvent, type Emulator } from '../../sandbox/emulator/index.ts';
 
 const START = Date.parse('2026-11-23T02:00:00Z');
 const ARN = 'arn:aws:sagemaker:us-east-1:123456789012';
@@ -50,49 +45,20 @@ alarms:
 quotas: { ml.m5.large: 6 }
 `;
 
-let opened: { emulator: Emulator; clock: VirtualClock; clients: Array<{ destroy(): void }> } | undefined;
-
-afterEach(async () => {
-  opened?.clients.forEach((c) => c.destroy());
-  await opened?.emulator.close();
-  opened?.clock.uninstall();
-  opened = undefined;
-});
+afterEach(closeEmulators);
 
 /** The emulator with the endpoint and CloudWatch services on a virtual clock, and real SDK clients. */
 async function sandbox(yaml = FLEET) {
-  const fleet = parseFleet(yaml, 'test-fleet.yml');
-  const clock = new VirtualClock(fleet.start);
-  clock.install();
-  const cloudwatchService = createCloudWatchService(fleet);
-  const service = createEndpointService(fleet, cloudwatchService.world);
-  const emulator = await startEmulator(fleet, {
-    services: [service, cloudwatchService],
-    schedule: (at, fire) => clock.schedule(at, fire),
-  });
-  const events: BusEvent[] = [];
-  emulator.onEvent((event) => events.push(event));
-  const config = {
-    endpoint: emulator.url,
-    region: fleet.region,
-    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-    maxAttempts: 1,
-  };
-  const sagemaker = new SageMakerClient(config);
-  const cloudwatch = new CloudWatchClient(config);
-  opened = { emulator, clock, clients: [sagemaker, cloudwatch] };
+  const opened = await openEmulator(yaml);
+  const { sagemaker, clock } = opened;
   const describeEndpoint = (name = 'ep-1') =>
     sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
   return {
-    sagemaker,
-    cloudwatch,
-    world: service.world,
-    events,
-    clock,
+    ...opened,
+    world: opened.endpoints,
     describeEndpoint,
     update: (EndpointConfigName: string, DeploymentConfig?: DeploymentConfig, EndpointName = 'ep-1') =>
       sagemaker.send(new UpdateEndpointCommand({ EndpointName, EndpointConfigName, DeploymentConfig })),
-    advance: (seconds: number) => clock.drive(clock.sleep(seconds * 1000)),
     /** Advances to `seconds` after the run's start. */
     at: (seconds: number) => clock.drive(clock.sleep(START + seconds * 1000 - clock.now())),
   };

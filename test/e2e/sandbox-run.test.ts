@@ -8,6 +8,10 @@ notebooks:
   - { name: nb-2, status: Stopped }
 `;
 
+/** `caretaker sandbox run` on the files written by `files({ 'fleet.yml', 'event.json' })`. */
+const sandboxRun = (f: Record<string, string>, ...extra: string[]) =>
+  caretaker(['sandbox', 'run', '--fleet', f['fleet.yml']!, '--event', f['event.json']!, ...extra]);
+
 describe('caretaker sandbox run', () => {
   it('prints exactly one JSON document of the contract with --json', async () => {
     // Prepare
@@ -16,15 +20,7 @@ describe('caretaker sandbox run', () => {
       'event.json': patchRequested({ targets: { names: ['nb-1', 'nb-2'] } }),
     });
     // Act
-    const { code, stdout } = await caretaker([
-      'sandbox',
-      'run',
-      '--fleet',
-      f['fleet.yml']!,
-      '--event',
-      f['event.json']!,
-      '--json',
-    ]);
+    const { code, stdout } = await sandboxRun(f, '--json');
     // Assess
     expect(code).toBe(0);
     const doc = JSON.parse(stdout);
@@ -62,14 +58,7 @@ describe('caretaker sandbox run', () => {
       'fleet.yml': fleet,
       'event.json': patchRequested({ targets: { names: ['nb-1'] } }),
     });
-    const { code, stdout } = await caretaker([
-      'sandbox',
-      'run',
-      '--fleet',
-      f['fleet.yml']!,
-      '--event',
-      f['event.json']!,
-    ]);
+    const { code, stdout } = await sandboxRun(f);
     expect(code).toBe(0);
     expect(stdout).toMatch(/started notebook-patch/);
     expect(stdout).toMatch(/nb-1\s+patched/);
@@ -80,15 +69,7 @@ describe('caretaker sandbox run', () => {
       'fleet.yml': 'notebooks:\n  - { name: nb-1, behavior: { stopSeconds: -5 } }\n',
       'event.json': patchRequested({ targets: { names: ['nb-1'] } }),
     });
-    const { code, stdout, stderr } = await caretaker([
-      'sandbox',
-      'run',
-      '--fleet',
-      f['fleet.yml']!,
-      '--event',
-      f['event.json']!,
-      '--json',
-    ]);
+    const { code, stdout, stderr } = await sandboxRun(f, '--json');
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain('fleet.yml');
@@ -97,29 +78,14 @@ describe('caretaker sandbox run', () => {
 
   it('exits 2 naming the file and the field for a bad event file', async () => {
     const f = await files({ 'fleet.yml': fleet, 'event.json': { source: 'caretaker.requests', detail: {} } });
-    const { code, stderr } = await caretaker([
-      'sandbox',
-      'run',
-      '--fleet',
-      f['fleet.yml']!,
-      '--event',
-      f['event.json']!,
-      '--json',
-    ]);
+    const { code, stderr } = await sandboxRun(f, '--json');
     expect(code).toBe(2);
     expect(stderr).toMatch(/event\.json: detail-type/);
   });
 
   it('exits 2 for an event file that is not JSON', async () => {
     const f = await files({ 'fleet.yml': fleet, 'event.json': '{ not json' });
-    const { code, stderr } = await caretaker([
-      'sandbox',
-      'run',
-      '--fleet',
-      f['fleet.yml']!,
-      '--event',
-      f['event.json']!,
-    ]);
+    const { code, stderr } = await sandboxRun(f);
     expect(code).toBe(2);
     expect(stderr).toMatch(/event\.json: not valid JSON/);
   });
