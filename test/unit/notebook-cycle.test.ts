@@ -8,6 +8,7 @@ import {
   MAX_START_ATTEMPTS,
   NEXT,
   recover,
+  withinDeadline,
   type Cycle,
   type Observed,
 } from '../../functions/lib/notebook-cycle.ts';
@@ -188,5 +189,14 @@ describe('recover', () => {
   it('asks for attention when the notebook cannot be started', () => {
     const { cycle } = recover(stopping, seen('Stopping'), 'boom', T0);
     expect(cycle.result).toMatchObject({ outcome: 'needs-attention', reason: 'boom; left Stopping' });
+  });
+});
+
+describe('withinDeadline', () => {
+  it('admits notebooks until the window deadline, and always without one', () => {
+    const deadline = '2026-11-23T04:00:00Z';
+    expect(withinDeadline({ ...timing, deadline }, Date.parse(deadline) - 1)).toBe(true);
+    expect(withinDeadline({ ...timing, deadline }, Date.parse(deadline))).toBe(false);
+    expect(withinDeadline(timing, Number.MAX_SAFE_INTEGER)).toBe(true);
   });
 });

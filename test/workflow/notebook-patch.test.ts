@@ -210,4 +210,19 @@ ${running(['nb-2', 'nb-3', 'nb-4'])}`);
     expect(outcomesOf).toEqual(['patched', 'skipped-busy']);
     expect(notebook(run, 'nb-1')).toMatchObject({ status: 'InService', platformRelease: '2026.11' });
   });
+
+  it('never leaves a notebook down silently when SageMaker keeps failing its start', async () => {
+    // Prepare: every StartNotebookInstance answers 500 InternalFailure, through every retry.
+    const fleet = fleetOf(running(['nb-1']), 'faults:\n  serverErrors: { StartNotebookInstance: 1 }');
+    // Act
+    const run = await runFleet(fleet, [patchRequested({ targets: { names: ['nb-1'] } })]);
+    // Assess
+    const [nb] = (
+      run.result.executions[0]!.output as { notebooks: Array<{ outcome: string; reason?: string }> }
+    ).notebooks;
+    expect(nb).toMatchObject({ outcome: 'needs-attention' });
+    expect(nb!.reason).toMatch(/InternalFailure[\s\S]*restarting it failed too/);
+    expect(notebook(run, 'nb-1').status).toBe('Stopped');
+    expect(run.result.events[0]!.detail).toMatchObject({ counts: { 'needs-attention': 1 } });
+  });
 });
