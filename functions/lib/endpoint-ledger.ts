@@ -1,7 +1,7 @@
 import { GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { callAws, translateAwsError } from './aws-errors.ts';
+import { callAws } from './aws-errors.ts';
 import { needs } from './iam.ts';
-import type { LedgerClients } from './ledger.ts';
+import { conditionalWrite, type LedgerClients } from './ledger.ts';
 
 /**
  * The endpoint's page in the caretaker ledger (DynamoDB, item `endpoint#<name>`): the workflow's memory
@@ -26,7 +26,6 @@ export interface EndpointLedgerRecord {
 
 const FREE = '';
 const key = (endpointName: string) => ({ pk: { S: `endpoint#${endpointName}` } });
-const isConditionFailed = (err: unknown) => (err as Error).name === 'ConditionalCheckFailedException';
 
 function toRecord(item: Record<string, AttributeValue> | undefined): EndpointLedgerRecord {
   const configs = Object.fromEntries(
@@ -77,8 +76,8 @@ export const holdEndpoint = needs(
     nowMs: number,
     untilMs: number,
   ): Promise<HoldResult> => {
-    try {
-      const out = await dynamodb.send(
+    const out = await conditionalWrite(`endpoint#${endpointName}`, () =>
+      dynamodb.send(
         new UpdateItemCommand({
           TableName: tableName,
           Key: key(endpointName),
@@ -94,11 +93,9 @@ export const holdEndpoint = needs(
           },
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return { held: true, record: toRecord(out.Attributes) };
-    } catch (err) {
-      if (!isConditionFailed(err)) throw translateAwsError(err, `endpoint#${endpointName}`);
-    }
+      ),
+    );
+    if (out) return { held: true, record: toRecord(out.Attributes) };
     const record = await readEndpointRecord({ dynamodb, tableName }, endpointName);
     return { held: false, holder: record.holder ?? 'another request', since: record.heldSince };
   },
@@ -117,8 +114,8 @@ export const releaseEndpoint = needs(
     requestId: string,
     configs?: Record<string, string>,
   ): Promise<boolean> => {
-    try {
-      await dynamodb.send(
+    const written = await conditionalWrite(`endpoint#${endpointName}`, () =>
+      dynamodb.send(
         new UpdateItemCommand({
           TableName: tableName,
           Key: key(endpointName),
@@ -131,12 +128,9 @@ export const releaseEndpoint = needs(
             ...(configs ? { ':configs': configsValue(configs) } : {}),
           },
         }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailed(err)) return false;
-      throw translateAwsError(err, `endpoint#${endpointName}`);
-    }
+      ),
+    );
+    return written !== undefined;
   },
 );
 
@@ -177,8 +171,8 @@ export const recordEndpointAlarm = needs(
     alarmName: string,
     at: string,
   ): Promise<boolean> => {
-    try {
-      await dynamodb.send(
+    const written = await conditionalWrite(`endpoint#${endpointName}`, () =>
+      dynamodb.send(
         new UpdateItemCommand({
           TableName: tableName,
           Key: key(endpointName),
@@ -186,11 +180,8 @@ export const recordEndpointAlarm = needs(
           ConditionExpression: 'attribute_exists(holder) AND holder <> :free',
           ExpressionAttributeValues: { ':alarm': { S: alarmName }, ':at': { S: at }, ':free': { S: FREE } },
         }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailed(err)) return false;
-      throw translateAwsError(err, `endpoint#${endpointName}`);
-    }
+      ),
+    );
+    return written !== undefined;
   },
 );

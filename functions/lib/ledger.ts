@@ -1,9 +1,4 @@
-import {
-  ConditionalCheckFailedException,
-  PutItemCommand,
-  UpdateItemCommand,
-  DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, UpdateItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { clientConfig } from './aws-config.ts';
 import { callAws, translateAwsError } from './aws-errors.ts';
 import { readEnvironment } from './env.ts';
@@ -30,6 +25,16 @@ export const ledgerClients: LedgerClients = {
   tableName: env.ledgerTableName,
 };
 
+/** A write guarded by a condition: its output, or `undefined` when the condition did not hold. */
+export async function conditionalWrite<T>(resource: string, send: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await send();
+  } catch (err) {
+    if ((err as Error).name === 'ConditionalCheckFailedException') return undefined;
+    throw translateAwsError(err, resource);
+  }
+}
+
 const key = (requestId: string) => ({ pk: { S: `window#${requestId}` } });
 const RETENTION_SECONDS = 30 * 24 * 3600;
 
@@ -38,8 +43,8 @@ export const openWindow = needs(
   'dynamodb:PutItem',
   'ledger-table',
   async ({ dynamodb, tableName }: LedgerClients, requestId: string, nowMs: number): Promise<void> => {
-    try {
-      await dynamodb.send(
+    await conditionalWrite(`window#${requestId}`, () =>
+      dynamodb.send(
         new PutItemCommand({
           TableName: tableName,
           Item: {
@@ -50,15 +55,8 @@ export const openWindow = needs(
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-    } catch (err) {
-      if (
-        err instanceof ConditionalCheckFailedException ||
-        (err as Error).name === 'ConditionalCheckFailedException'
-      )
-        return;
-      throw translateAwsError(err, `window#${requestId}`);
-    }
+      ),
+    );
   },
 );
 
@@ -67,8 +65,8 @@ export const admitNotebook = needs(
   'dynamodb:UpdateItem',
   'ledger-table',
   async ({ dynamodb, tableName }: LedgerClients, requestId: string, tolerated: number): Promise<boolean> => {
-    try {
-      await dynamodb.send(
+    const written = await conditionalWrite(`window#${requestId}`, () =>
+      dynamodb.send(
         new UpdateItemCommand({
           TableName: tableName,
           Key: key(requestId),
@@ -80,12 +78,9 @@ export const admitNotebook = needs(
             ':tolerated': { N: String(tolerated) },
           },
         }),
-      );
-      return true;
-    } catch (err) {
-      if ((err as Error).name === 'ConditionalCheckFailedException') return false;
-      throw translateAwsError(err, `window#${requestId}`);
-    }
+      ),
+    );
+    return written !== undefined;
   },
 );
 
