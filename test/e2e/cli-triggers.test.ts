@@ -1,45 +1,17 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caretaker as runCli } from '../support/cli.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const ROOT = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'caretaker-cli-'));
 
-interface Exit {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as a user does (on the project's Node 22 through the tsx binary), from a scratch directory. */
-function caretaker(args: string[], env: Record<string, string> = {}): Promise<Exit> {
-  return new Promise((resolve) => {
-    execFile(
-      join(ROOT, 'node_modules/.bin/tsx'),
-      [join(ROOT, 'bin/caretaker.ts'), ...args],
-      {
-        cwd: dir,
-        env: {
-          PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
-          HOME: dir,
-          AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test',
-          ...env,
-        },
-        timeout: 120_000,
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** The CLI as a user runs it, from a scratch directory. */
+const caretaker = (args: string[], env: Record<string, string> = {}) => runCli(args, { env, cwd: dir });
 
 const CONFIG = join(dir, 'caretaker.yml');
 const FLEET = join(dir, 'fleet.yml');

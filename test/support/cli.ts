@@ -12,12 +12,26 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `bin/caretaker` as a user does, with no stdin, and collects what it prints. */
-export function caretaker(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/**
+ * Runs `bin/caretaker` as a user does, with no stdin, from `cwd` (default: the repository), with a clean
+ * environment (dummy AWS credentials, nothing inherited that could point the CLI at another endpoint)
+ * plus `env`, and collects what it prints.
+ */
+export function caretaker(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(path.join(ROOT, 'bin', 'caretaker'), args, {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
+      cwd: options.cwd ?? ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: options.cwd ?? tmpdir(),
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        ...options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
