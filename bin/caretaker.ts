@@ -4,7 +4,7 @@ import { InputFileError, readEventFile } from '../sandbox/inputs.ts';
 import { closeFront } from '../sandbox/front.ts';
 import { runSandbox, type Progress } from '../sandbox/runner.ts';
 import { summarize } from '../sandbox/summary.ts';
-import { ValidationError } from '../functions/lib/errors.ts';
+import { ValidationError } from '#lib/errors';
 import { registerRequest } from './commands/request.ts';
 import {
   addTriggerOptions,

@@ -3,9 +3,9 @@
  * (which come from the gateway calls it uses), one statement per resource kind, ARNs scoped to the stack's
  * account and region.
  */
-import type { Permission, ResourceKind } from '../functions/lib/iam.ts';
+import type { Permission, ResourceKind } from '#lib/iam';
 import type { FunctionSpec } from './functions.ts';
-import { ValidationError } from '../functions/lib/errors.ts';
+import { ValidationError } from '#lib/errors';
 
 export type CfnValue = string | { [fn: string]: unknown };
 

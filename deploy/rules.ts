@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ValidationError } from '../functions/lib/errors.ts';
+import { ValidationError } from '#lib/errors';
 import type { FunctionSpec } from './functions.ts';
 import { EVENT_BUS_LOGICAL_ID } from './iam.ts';
 

@@ -3,10 +3,11 @@
  * with its flexible window) invoking `triggersOpenWindow`, and the daily audit invoking `triggersAudit`.
  * Their inputs come from the same functions the sandbox uses, so both invoke the triggers alike.
  */
-import type { CaretakerConfig, PatchGroup } from '../functions/lib/patch-groups.ts';
-import { toSchedulerExpression } from '../functions/lib/schedule.ts';
-import { AUDIT_SCHEDULE, auditTargetInput, scheduleTargetInput } from '../functions/lib/triggers.ts';
-import { ValidationError } from '../functions/lib/errors.ts';
+import type { CaretakerConfig, PatchGroup } from '#lib/triggers/caretaker-config';
+import { toSchedulerExpression } from '#lib/triggers/schedule';
+import { AUDIT_SCHEDULE, auditTargetInput } from '#lib/triggers/audit';
+import { scheduleTargetInput } from '#lib/triggers/windows';
+import { ValidationError } from '#lib/errors';
 import type { FunctionSpec } from './functions.ts';
 import { DEAD_LETTER_QUEUE_LOGICAL_ID, DELIVERY_RETRY_POLICY } from './rules.ts';
 

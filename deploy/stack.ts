@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ValidationError } from '../functions/lib/errors.ts';
-import type { Permission } from '../functions/lib/iam.ts';
-import { loadConfig } from '../functions/lib/patch-groups.ts';
+import { ValidationError } from '#lib/errors';
+import type { Permission } from '#lib/iam';
+import { loadConfig } from '#lib/triggers/caretaker-config';
 import { dashboardResource } from './dashboard.ts';
 import { serverlessEsbuildOptions } from './esbuild.ts';
 import { discoverFunctions, type FunctionSpec } from './functions.ts';

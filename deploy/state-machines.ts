@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parse } from 'yaml';
-import { ValidationError } from '../functions/lib/errors.ts';
+import { ValidationError } from '#lib/errors';
 import type { FunctionSpec } from './functions.ts';
 import { STATE_MACHINE_NAMES } from './iam.ts';
 

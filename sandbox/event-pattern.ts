@@ -15,7 +15,7 @@
  * - fields matched inside an array of objects must come from the same element (array consistency),
  *   so a finding that is FAILED and another that is about a notebook do not add up to a match.
  */
-import { ValidationError, type FieldIssue } from '../functions/lib/errors.ts';
+import { ValidationError, type FieldIssue } from '#lib/errors';
 
 type Scalar = string | number | boolean | null;
 export type EventPattern = { [key: string]: EventPattern | PatternValue[] | EventPattern[] };

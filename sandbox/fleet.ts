@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import * as SageMakerApi from '@aws-sdk/client-sagemaker';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ValidationError, type FieldIssue } from '../functions/lib/errors.ts';
+import { ValidationError, type FieldIssue } from '#lib/errors';
 
 /**
  * The fleet file: the world a sandbox run starts from (DESIGN.md, "Sandbox contract"). Every field but a

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ValidationError } from '../functions/lib/errors.ts';
-import { parseOrThrow } from '../functions/lib/validation.ts';
+import { ValidationError } from '#lib/errors';
+import { parseOrThrow } from '#lib/validation';
 import type { SandboxEvent } from './runner.ts';
 
 /** A file the user handed us is unusable: exit code 2 and this message (it names the file and the field). */

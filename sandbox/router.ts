@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TriggerResult } from '../functions/lib/trigger-result.ts';
+import type { TriggerResult } from '#lib/triggers/result';
 import { firstMismatch, matches } from './event-pattern.ts';
 import { invoke, scope } from './lambda.ts';
 

@@ -82,8 +82,8 @@ let counting: ((execution: string | undefined, service: string, operation: strin
  */
 async function instrumentClients(names: Map<string, { source: string; detailType: string; index: number }>) {
   const [{ sagemaker }, { sfn }] = await Promise.all([
-    import('../functions/lib/sagemaker/client.ts'),
-    import('../functions/lib/stepfunctions.ts'),
+    import('#lib/aws/sagemaker/client'),
+    import('#lib/aws/stepfunctions'),
   ]);
   sagemaker.middlewareStack.addRelativeTo(
     ((next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>

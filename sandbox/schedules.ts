@@ -3,15 +3,11 @@
  * invocation at a virtual time, with the very input the deployed schedule carries
  * (`scheduleTargetInput` / `auditTargetInput`), the scheduled time filled in as Scheduler fills it in.
  */
-import { ValidationError } from '../functions/lib/errors.ts';
-import type { CaretakerConfig } from '../functions/lib/patch-groups.ts';
-import { nextWindows } from '../functions/lib/schedule.ts';
-import {
-  AUDIT_SCHEDULE,
-  auditTargetInput,
-  scheduleTargetInput,
-  SCHEDULED_TIME,
-} from '../functions/lib/triggers.ts';
+import { ValidationError } from '#lib/errors';
+import type { CaretakerConfig } from '#lib/triggers/caretaker-config';
+import { nextWindows } from '#lib/triggers/schedule';
+import { AUDIT_SCHEDULE, auditTargetInput } from '#lib/triggers/audit';
+import { scheduleTargetInput, SCHEDULED_TIME } from '#lib/triggers/windows';
 import type { ScheduledInvocation } from './runner.ts';
 
 export const SCHEDULER_SOURCE = 'aws.scheduler';

@@ -4,14 +4,10 @@
  * reaches the bus.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  CAPACITY_PERCENT,
-  INSTANCE_COUNT,
-  parseEndpointUpdateRequest,
-} from '../../functions/lib/endpoint-request.ts';
-import { ValidationError, type FieldIssue } from '../../functions/lib/errors.ts';
-import { patchRequestedDetailSchema, REQUEST_SOURCE } from '../../functions/lib/requests.ts';
-import { parseOrThrow } from '../../functions/lib/validation.ts';
+import { CAPACITY_PERCENT, INSTANCE_COUNT, parseEndpointUpdateRequest } from '#lib/endpoint/request';
+import { ValidationError, type FieldIssue } from '#lib/errors';
+import { patchRequestedDetailSchema, REQUEST_SOURCE } from '#lib/triggers/requests';
+import { parseOrThrow } from '#lib/validation';
 import { UsageError } from './usage.ts';
 
 export const PATCH_REQUESTED = 'Notebook Patch Requested';

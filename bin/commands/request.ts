@@ -3,14 +3,15 @@
  * (`request-detail.ts`), then puts it on the caretaker bus with the real EventBridge client, or prints it.
  */
 import { userInfo } from 'node:os';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { Option, type Command } from 'commander';
 import type { EndpointFlags, PatchFlags, RequestEvent } from './request-detail.ts';
 import { asUsage, exitTwoOnUsageErrors, UsageError } from './usage.ts';
 
-// The request schemas pull in the Lambda modules (SDK clients, logger, metrics): load them only when a
-// request is actually built, so other commands (and the sandbox's environment) are not affected.
+// The request schemas and the EventBridge gateway pull in the Lambda modules (SDK clients, logger, metrics):
+// load them only when a request is actually built or sent, so other commands (and the sandbox's
+// environment, which must be set before any client is built) are not affected.
 const details = () => import('./request-detail.ts');
+const gateway = () => import('#lib/aws/eventbridge');
 
 interface SendFlags {
   print?: boolean;
@@ -25,30 +26,23 @@ async function send(event: RequestEvent, flags: SendFlags): Promise<void> {
     process.stdout.write(`${JSON.stringify(event, null, 2)}\n`);
     return;
   }
-  const client = new EventBridgeClient({
+  const { createEventClients, putEvents } = await gateway();
+  const clients = createEventClients(flags.eventBus, {
     ...(flags.endpointUrl ? { endpoint: flags.endpointUrl } : {}),
     ...(flags.region ? { region: flags.region } : {}),
   });
-  const out = await client.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          EventBusName: flags.eventBus,
-          Source: event.source,
-          DetailType: event['detail-type'],
-          Detail: JSON.stringify(event.detail),
-          ...(event.time ? { Time: new Date(event.time) } : {}),
-        },
-      ],
-    }),
+  const [eventId] = await putEvents(
+    clients,
+    [
+      {
+        detailType: event['detail-type'],
+        detail: event.detail,
+        ...(event.time ? { time: new Date(event.time) } : {}),
+      },
+    ],
+    event.source,
   );
-  const [entry] = out.Entries ?? [];
-  if (out.FailedEntryCount || !entry?.EventId) {
-    throw new Error(
-      `the bus ${flags.eventBus} refused the request: ${entry?.ErrorCode ?? 'no event id'}: ${entry?.ErrorMessage ?? ''}`,
-    );
-  }
-  process.stdout.write(`${event['detail-type']} put on bus ${flags.eventBus}: event id ${entry.EventId}\n`);
+  process.stdout.write(`${event['detail-type']} put on bus ${flags.eventBus}: event id ${eventId}\n`);
 }
 
 function isoTime(value: string): string {

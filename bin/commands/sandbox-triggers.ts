@@ -3,7 +3,7 @@
  * group's window, `--audit[@ISO-time]` the daily audit, both with the inputs the deployed schedules carry.
  */
 import { Option, type Command } from 'commander';
-import { loadConfig } from '../../functions/lib/patch-groups.ts';
+import { loadConfig } from '#lib/triggers/caretaker-config';
 import type { ScheduledInvocation } from '../../sandbox/runner.ts';
 import { prepareEnvironment } from '../../sandbox/lambda.ts';
 import { asUsage } from './usage.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { loadConfig, type CaretakerConfig } from '../../functions/lib/patch-groups.ts';
-import { nextWindows, type PatchWindow } from '../../functions/lib/schedule.ts';
+import { loadConfig, type CaretakerConfig } from '#lib/triggers/caretaker-config';
+import { nextWindows, type PatchWindow } from '#lib/triggers/schedule';
 import { asUsage, exitTwoOnUsageErrors, UsageError, wholeNumber } from './usage.ts';
 
 export interface GroupPreview {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ValidationError } from '../../functions/lib/errors.ts';
+import { ValidationError } from '#lib/errors';
 import { InputFileError } from '../../sandbox/inputs.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { endpointStep } from '#lib/endpoint-deps';
-import { rollback, rollbackPermissions } from '#lib/endpoint-update';
+import { endpointStep } from '#lib/endpoint/deps';
+import { rollback, rollbackPermissions } from '#lib/endpoint/steps';
 
 export const { handler, permissions } = endpointStep(rollback, rollbackPermissions);

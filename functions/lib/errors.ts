@@ -1,4 +1,8 @@
 /**
+ * lib/ (root) — what every domain shares: errors (this file), the environment (`env.ts`), the Lambda
+ * wrapper (`handler.ts`), observability, IAM declarations (`iam.ts`) and validation helpers. The root
+ * imports nothing from the folders below it.
+ *
  * One error hierarchy for the domain. Each class sets `name` (the ASL `Retry`/`Catch` clauses match on
  * it), keeps `cause`, and says which resource and field it concerns.
  */

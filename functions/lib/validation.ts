@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError, type FieldIssue } from './errors.ts';
 
 function valueAt(input: unknown, path: PropertyKey[]): unknown {
@@ -33,3 +33,8 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, pre
   if (!result.success) throw new ValidationError(toFieldIssues(result.error, input, prefix));
   return result.data;
 }
+
+/** Step Functions execution names: 1–80 characters of letters, digits, `-` and `_`. */
+export const executionNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,80}$/, 'expected 1–80 letters, digits, "-" or "_" (it is the execution name)');

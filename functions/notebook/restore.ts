@@ -1,4 +1,4 @@
-import { cycleStep } from '#lib/notebook-deps';
-import { restoreCycle, restorePermissions } from '#lib/notebook-patch';
+import { cycleStep } from '#lib/notebook/deps';
+import { restoreCycle, restorePermissions } from '#lib/notebook/cycle-steps';
 
 export const { handler, permissions } = cycleStep(restoreCycle, restorePermissions);

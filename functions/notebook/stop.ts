@@ -1,4 +1,4 @@
-import { cycleStep } from '#lib/notebook-deps';
-import { beginCycle, beginPermissions } from '#lib/notebook-patch';
+import { cycleStep } from '#lib/notebook/deps';
+import { beginCycle, beginPermissions } from '#lib/notebook/cycle-steps';
 
 export const { handler, permissions } = cycleStep(beginCycle, beginPermissions);

@@ -1,7 +1,7 @@
 import { lambdaHandler } from '#lib/handler';
-import { sagemaker } from '#lib/sagemaker/client';
-import { triggerDeps } from '#lib/trigger-deps';
-import { audit, auditPermissions } from '#lib/triggers';
+import { sagemaker } from '#lib/aws/sagemaker/client';
+import { triggerDeps } from '#lib/triggers/deps';
+import { audit, auditPermissions } from '#lib/triggers/audit';
 
 const deps = { ...triggerDeps, sagemaker };
 

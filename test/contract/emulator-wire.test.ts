@@ -6,7 +6,7 @@ import {
   StartNotebookInstanceCommand,
 } from '@aws-sdk/client-sagemaker';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientConfig } from '../../functions/lib/aws-config.ts';
+import { clientConfig } from '#lib/aws/config';
 import { startEmulator, type BusEvent, type Emulator } from '../../sandbox/emulator/index.ts';
 import { AwsApiError, type ServiceEmulator } from '../../sandbox/emulator/types.ts';
 import { parseFleet } from '../../sandbox/fleet.ts';

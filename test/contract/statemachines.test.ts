@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { NEXT } from '../../functions/lib/notebook-cycle.ts';
+import { NEXT } from '#lib/notebook/cycle';
 import { loadDefinition } from '../../sandbox/executions.ts';
 import { handlerFile, STATE_MACHINES } from '../../sandbox/lambda.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NEXT } from '../../functions/lib/endpoint-constants.ts';
-import type { EndpointUpdateOutput } from '../../functions/lib/endpoint-update.ts';
+import { NEXT } from '#lib/endpoint/constants';
+import type { EndpointUpdateOutput } from '#lib/endpoint/steps';
 import type { SandboxEvent, SandboxRun } from '../../sandbox/runner.ts';
 import { loadDefinition } from '../../sandbox/executions.ts';
 import { runFleet } from '../support/sandbox.ts';

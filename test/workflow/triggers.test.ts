@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '#lib/patch-groups';
+import { parseConfig } from '#lib/triggers/caretaker-config';
 import { parseFleet } from '../../sandbox/fleet.ts';
 import { runSandbox, type SandboxEvent } from '../../sandbox/runner.ts';
 import { auditInvocation, scheduleInvocation } from '../../sandbox/schedules.ts';

@@ -1,0 +1,321 @@
+/**
+ * lib/endpoint — the guarded endpoint update: the request and its limits (`request.ts`,
+ * `deployment-config.ts`), what decides (this file: verdicts, bake, preflight refusals, pruning) and the
+ * steps that act on it (`preflight.ts`, `steps.ts`). It may import the gateways (`../aws`) and the shared
+ * core (`../*.ts`); never the notebook or trigger domains.
+ */
+import type { AlarmView } from '../aws/cloudwatch.ts';
+import {
+  ALARM_STATE,
+  ENDPOINT_STATUS,
+  IN_PROGRESS_STATUSES,
+  OUTCOME,
+  POLL_SECONDS,
+  type EndpointOutcome,
+} from './constants.ts';
+import type { CapacitySize, EndpointUpdateRequest, TreatMissingDataAs } from './request.ts';
+import type { EndpointConfigView, EndpointView } from '../aws/sagemaker/endpoints.ts';
+
+/**
+ * The decisions of the endpoint-update workflow, pure: did the deployment succeed, must the bake roll
+ * back, may this request start at all, which old configurations may go. The steps in
+ * `steps.ts` only fetch what these functions need and act on what they return.
+ */
+
+export type DeploymentVerdict =
+  | { verdict: 'in-progress'; reason: string }
+  | { verdict: Exclude<EndpointOutcome, 'rolled-back' | 'rejected'>; reason: string };
+
+/**
+ * Where a deployment stands. SageMaker's auto-rollback is silent: it ends `InService` on the OLD
+ * configuration, often without a `FailureReason`, so success is decided by the configuration name, never
+ * by the status alone.
+ *
+ * @example classifyDeployment({ status: 'InService', endpointConfigName: 'cfg-v1', … }, 'cfg-v2', 'cfg-v1')
+ *   // → { verdict: 'auto-rolled-back', reason: 'SageMaker rolled ep-1 back to cfg-v1 …' }
+ */
+export function classifyDeployment(
+  endpoint: Pick<EndpointView, 'name' | 'status' | 'endpointConfigName' | 'failureReason'>,
+  target: string,
+  previous: string,
+): DeploymentVerdict {
+  const why = endpoint.failureReason ? `: ${endpoint.failureReason}` : '';
+  if (IN_PROGRESS_STATUSES.includes(endpoint.status)) {
+    return { verdict: 'in-progress', reason: `${endpoint.name} is ${endpoint.status}` };
+  }
+  if (endpoint.status === ENDPOINT_STATUS.inService) {
+    if (endpoint.endpointConfigName === target) {
+      return { verdict: OUTCOME.succeeded, reason: `${endpoint.name} is InService on ${target}` };
+    }
+    if (endpoint.endpointConfigName === previous) {
+      return {
+        verdict: OUTCOME.autoRolledBack,
+        reason: `SageMaker rolled ${endpoint.name} back to ${previous}${why || ' (an auto-rollback alarm fired or the new fleet did not become healthy)'}`,
+      };
+    }
+    return {
+      verdict: OUTCOME.failed,
+      reason: `${endpoint.name} is InService on ${endpoint.endpointConfigName}, neither ${target} nor ${previous}: someone else changed it`,
+    };
+  }
+  return {
+    verdict: OUTCOME.failed,
+    reason: `${endpoint.name} ended ${endpoint.status} on ${endpoint.endpointConfigName}${why}`,
+  };
+}
+
+/** Why an alarm stands where it stands, in the words and numbers CloudWatch gave. */
+export interface AlarmCause {
+  name: string;
+  state: string;
+  stateReason?: string;
+  values?: number[];
+  threshold?: number;
+  at?: string;
+}
+
+export function alarmCause(alarm: AlarmView): AlarmCause {
+  let data: { recentDatapoints?: unknown; threshold?: unknown } = {};
+  try {
+    data = alarm.stateReasonData ? (JSON.parse(alarm.stateReasonData) as typeof data) : {};
+  } catch {
+    // StateReasonData is informative only; a composite alarm's or a malformed one adds no numbers.
+  }
+  const values = Array.isArray(data.recentDatapoints)
+    ? data.recentDatapoints.filter((v): v is number => typeof v === 'number')
+    : undefined;
+  return {
+    name: alarm.name,
+    state: alarm.state,
+    ...(alarm.stateReason ? { stateReason: alarm.stateReason } : {}),
+    ...(values && values.length > 0 ? { values } : {}),
+    ...(typeof data.threshold === 'number' ? { threshold: data.threshold } : {}),
+    ...(alarm.stateUpdatedAt ? { at: alarm.stateUpdatedAt } : {}),
+  };
+}
+
+/**
+ * A rollback says why: the alarm, CloudWatch's StateReason and the values it saw.
+ *
+ * @example rollbackReason({ name: 'caretaker-ep-1-5xx', state: 'ALARM', stateReason: 'Threshold Crossed…',
+ *   values: [12], threshold: 5 }) // → 'alarm caretaker-ep-1-5xx is ALARM: Threshold Crossed… (values 12; threshold 5)'
+ */
+export function rollbackReason(cause: AlarmCause): string {
+  const numbers = [
+    cause.values ? `values ${cause.values.join(', ')}` : '',
+    cause.threshold !== undefined ? `threshold ${cause.threshold}` : '',
+  ].filter(Boolean);
+  return [
+    `alarm ${cause.name} is ${cause.state}`,
+    cause.stateReason ? `: ${cause.stateReason}` : '',
+    numbers.length > 0 ? ` (${numbers.join('; ')})` : '',
+  ].join('');
+}
+
+export interface BakeInput {
+  /** The request's alarm names. */
+  watched: string[];
+  /** The watched alarms as DescribeAlarms returned them now (a deleted alarm is absent). */
+  alarms: AlarmView[];
+  /** A caretaker alarm the `alarm-fired` function recorded on the endpoint since the deployment started. */
+  recorded?: { name: string; at: string } | undefined;
+  treatMissingDataAs: TreatMissingDataAs;
+  now: number;
+  bakeUntil: number;
+  bakeSeconds: number;
+  extended: boolean;
+}
+
+export type BakeVerdict =
+  | { verdict: 'rollback'; cause: AlarmCause; reason: string }
+  | { verdict: 'continue'; wait: number }
+  | { verdict: 'extend'; until: number; wait: number; reason: string }
+  | { verdict: 'passed'; reason: string; inconclusive?: string[] };
+
+/**
+ * One look at the alarms during the bake.
+ *
+ *   deployment done ──poll every 30 s──▶ bakeUntil ──(INSUFFICIENT_DATA, inconclusive)──▶ once more ──▶ report
+ *        any ALARM (now, or recorded by the alarm event since the last look) ──▶ rollback at once
+ *
+ * An alarm in INSUFFICIENT_DATA (no traffic) is not a pass: `breaching` rolls back, `notBreaching` counts
+ * it as OK, `inconclusive` extends the bake once and then reports the new configuration as unproven.
+ */
+export function bakeVerdict(input: BakeInput): BakeVerdict {
+  const watched = new Set(input.watched);
+  const alarms = input.alarms.filter((a) => watched.has(a.name));
+  const firing = alarms.find((a) => a.state === ALARM_STATE.alarm);
+  if (firing) {
+    const cause = alarmCause(firing);
+    return { verdict: 'rollback', cause, reason: rollbackReason(cause) };
+  }
+  if (input.recorded && watched.has(input.recorded.name)) {
+    const now = alarms.find((a) => a.name === input.recorded!.name);
+    const cause: AlarmCause = {
+      ...(now ? alarmCause(now) : { name: input.recorded.name, state: 'unknown' }),
+      at: input.recorded.at,
+    };
+    return {
+      verdict: 'rollback',
+      cause,
+      reason: `alarm ${cause.name} went to ALARM at ${input.recorded.at} (its state change event); it is ${cause.state} now${cause.stateReason ? `: ${cause.stateReason}` : ''}`,
+    };
+  }
+  const seen = new Set(alarms.map((a) => a.name));
+  const noData = [
+    ...alarms.filter((a) => a.state === ALARM_STATE.insufficientData).map((a) => a.name),
+    ...input.watched.filter((name) => !seen.has(name)),
+  ];
+  if (noData.length > 0 && input.treatMissingDataAs === 'breaching') {
+    const first = alarms.find((a) => a.name === noData[0]);
+    const cause = first ? alarmCause(first) : { name: noData[0]!, state: 'missing' };
+    return {
+      verdict: 'rollback',
+      cause,
+      reason: `${rollbackReason(cause)}; the request treats missing data as breaching`,
+    };
+  }
+  if (input.now < input.bakeUntil) {
+    return { verdict: 'continue', wait: waitSeconds(input.bakeUntil - input.now) };
+  }
+  const unproven = input.treatMissingDataAs === 'inconclusive' ? noData : [];
+  if (unproven.length > 0 && !input.extended) {
+    const until = input.now + input.bakeSeconds * 1000;
+    return {
+      verdict: 'extend',
+      until,
+      wait: waitSeconds(until - input.now),
+      reason: `alarm(s) ${unproven.join(', ')} had no data at the end of the bake: baking ${input.bakeSeconds} s more`,
+    };
+  }
+  if (unproven.length > 0) {
+    return {
+      verdict: 'passed',
+      inconclusive: unproven,
+      reason: `bake inconclusive: alarm(s) ${unproven.join(', ')} still had no data after the bake was extended once; the new configuration stays live unproven`,
+    };
+  }
+  return { verdict: 'passed', reason: `no alarm fired during the ${input.bakeSeconds} s bake` };
+}
+
+/** The next poll: every interval, but never past the moment the bake ends. */
+function waitSeconds(remainingMs: number): number {
+  return Math.max(1, Math.min(POLL_SECONDS, Math.ceil(remainingMs / 1000)));
+}
+
+export interface PreflightFacts {
+  request: EndpointUpdateRequest;
+  endpoint: EndpointView | undefined;
+  /** The request that holds the endpoint in the ledger, and until when its hold counts. */
+  hold?: { requestId: string; since?: string | undefined; until: number } | undefined;
+  currentConfig: EndpointConfigView | undefined;
+  targetConfig: EndpointConfigView | undefined;
+  alarms: AlarmView[];
+  now: number;
+}
+
+/**
+ * Everything that forbids starting this deployment, each as a sentence. Empty means go. Nothing has changed
+ * when this is asked, so a refusal leaves the endpoint exactly as it was.
+ */
+export function preflightRefusals(facts: PreflightFacts): string[] {
+  const { request, endpoint, currentConfig, targetConfig } = facts;
+  const name = request.endpointName;
+  const target = request.targetEndpointConfigName;
+  if (!endpoint) return [`endpoint ${name} does not exist`];
+  const refusals: string[] = [];
+  if (IN_PROGRESS_STATUSES.includes(endpoint.status)) {
+    const moving = endpoint.pendingEndpointConfigName ? ` to ${endpoint.pendingEndpointConfigName}` : '';
+    refusals.push(
+      `endpoint ${name} is ${endpoint.status}${moving}: a deployment is in flight (one deployment per endpoint at a time)`,
+    );
+  } else if (endpoint.status !== ENDPOINT_STATUS.inService) {
+    refusals.push(
+      `endpoint ${name} is ${endpoint.status}, expected InService${endpoint.failureReason ? ` (${endpoint.failureReason})` : ''}`,
+    );
+  }
+  const hold = facts.hold;
+  if (hold && hold.requestId !== request.requestId && facts.now < hold.until) {
+    refusals.push(
+      `request ${hold.requestId} has held endpoint ${name}${hold.since ? ` since ${hold.since}` : ''} (its deployment or bake is in flight; one deployment per endpoint at a time)`,
+    );
+  }
+  if (endpoint.endpointConfigName === target) {
+    refusals.push(`endpoint ${name} already runs ${target}: nothing to deploy`);
+  }
+  if (!targetConfig) {
+    refusals.push(`endpoint configuration ${target} does not exist`);
+  } else if (currentConfig) {
+    const names = (c: EndpointConfigView) =>
+      c.variants
+        .map((v) => v.name)
+        .sort()
+        .join(', ');
+    if (names(targetConfig) !== names(currentConfig)) {
+      refusals.push(
+        `${target} has variants [${names(targetConfig)}] but ${name} runs [${names(currentConfig)}] on ${currentConfig.name}: an update must keep the variant names`,
+      );
+    }
+    refusals.push(...sizeRefusals(request, targetConfig));
+  }
+  const found = new Map(facts.alarms.map((a) => [a.name, a]));
+  const missing = request.alarms.filter((a) => !found.has(a));
+  if (missing.length > 0) refusals.push(`alarm(s) ${missing.join(', ')} do not exist`);
+  for (const alarm of request.alarms.map((a) => found.get(a))) {
+    if (alarm?.state === ALARM_STATE.alarm) {
+      refusals.push(
+        `${rollbackReason(alarmCause(alarm))} already, before the deployment: fix the endpoint or the alarm first`,
+      );
+    }
+  }
+  return refusals;
+}
+
+/** An INSTANCE_COUNT must fit the variant as the API's percentages do (canary ≤ half, linear 10–50 %). */
+function sizeRefusals(request: EndpointUpdateRequest, config: EndpointConfigView): string[] {
+  const d = request.deployment;
+  const sized: Array<[string, CapacitySize | undefined, number, number]> =
+    d.strategy === 'canary'
+      ? [['deployment.canarySize', d.canarySize, 0, 50]]
+      : d.strategy === 'linear'
+        ? [['deployment.linearStepSize', d.linearStepSize, 10, 50]]
+        : d.strategy === 'rolling'
+          ? [
+              ['deployment.maximumBatchSize', d.maximumBatchSize, 0, 50],
+              ['deployment.rollbackMaximumBatchSize', d.rollbackMaximumBatchSize, 0, 100],
+            ]
+          : [];
+  const refusals: string[] = [];
+  for (const [field, size, minPercent, maxPercent] of sized) {
+    if (size?.type !== 'INSTANCE_COUNT') continue;
+    for (const variant of config.variants.filter((v) => v.instanceCount > 0)) {
+      const share = (size.value / variant.instanceCount) * 100;
+      if (share < minPercent || share > maxPercent) {
+        refusals.push(
+          `${field} is ${size.value} instance(s), ${Math.round(share)}% of variant ${variant.name}'s ${variant.instanceCount}; expected ${minPercent > 0 ? `${minPercent}% to ` : 'at most '}${maxPercent}% of its instances`,
+        );
+      }
+    }
+  }
+  return refusals;
+}
+
+/**
+ * The configurations to delete after a deployment: this endpoint's own, beyond the `retain` most recently
+ * deployed, never one any endpoint is using and never the rollback target or the target.
+ *
+ * @example configsToPrune([{ name: 'v3', deployedAt: '…03' }, { name: 'v2', deployedAt: '…02' },
+ *   { name: 'v1', deployedAt: '…01' }], { inUse: ['v3'], rollbackTarget: 'v2', target: 'v3', retain: 1 })
+ *   // → ['v1']
+ */
+export function configsToPrune(
+  configs: Array<{ name: string; deployedAt: string }>,
+  keep: { inUse: Iterable<string>; rollbackTarget: string; target: string; retain: number },
+): string[] {
+  const protectedNames = new Set([...keep.inUse, keep.rollbackTarget, keep.target]);
+  return [...configs]
+    .sort((a, b) => Date.parse(b.deployedAt) - Date.parse(a.deployedAt))
+    .slice(keep.retain)
+    .map((c) => c.name)
+    .filter((name) => !protectedNames.has(name));
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { executionNameSchema, parseOrThrow } from '../validation.ts';
+
+/** The settings a request may change on a stopped notebook (zod-free logic lives in settings.ts). */
+export const settingsRequestSchema = z
+  .strictObject({
+    lifecycleConfigName: z
+      .string()
+      .regex(
+        /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/,
+        'expected a lifecycle configuration name (letters, digits, hyphens)',
+      )
+      .max(63)
+      .optional(),
+    disassociateLifecycleConfig: z
+      .literal(true, 'expected true (detach the lifecycle configuration)')
+      .optional(),
+    instanceType: z
+      .string()
+      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'expected a notebook instance type such as ml.t3.medium')
+      .optional(),
+    rootAccess: z.enum(['Enabled', 'Disabled'], 'expected Enabled or Disabled').optional(),
+    volumeSizeInGB: z.int('expected a whole number of GB').min(5).max(16384).optional(),
+    minimumInstanceMetadataServiceVersion: z.enum(['1', '2'], 'expected "1" or "2"').optional(),
+    platformIdentifier: z
+      .string()
+      .regex(/^notebook-al[0-9]+-v[0-9]+$/, 'expected a platform identifier such as notebook-al2023-v1')
+      .optional(),
+  })
+  .refine((s) => !(s.lifecycleConfigName && s.disassociateLifecycleConfig), {
+    path: ['disassociateLifecycleConfig'],
+    message: 'cannot both set lifecycleConfigName and detach the lifecycle configuration',
+  });
+
+export type SettingsRequest = z.output<typeof settingsRequestSchema>;
+
+const notebookName = z
+  .string()
+  .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'expected a notebook instance name (letters, digits, hyphens)')
+  .max(63);
+
+export const targetsSchema = z.union(
+  [
+    z.strictObject({ names: z.array(notebookName).min(1, 'expected at least one name').max(10_000) }),
+    z.strictObject({
+      tags: z
+        .record(z.string().min(1).max(128), z.string().max(256))
+        .refine((t) => Object.keys(t).length > 0, 'expected at least one tag'),
+    }),
+  ],
+  'expected either {names: [...]} or {tags: {key: value}}',
+);
+
+const MAX_ERRORS_EXPECTED = 'expected a count (0, 1, 2, …) or a percentage from 0% to 100% such as "10%"';
+const maxErrorsSchema = z.union(
+  [
+    z.int(MAX_ERRORS_EXPECTED).min(0, MAX_ERRORS_EXPECTED),
+    z.string().regex(/^(100|[1-9]?[0-9])%$/, MAX_ERRORS_EXPECTED),
+  ],
+  MAX_ERRORS_EXPECTED,
+);
+
+export const policySchema = z.strictObject({
+  maxConcurrency: z.int('expected a whole number').min(1).max(1000).default(10),
+  maxErrors: maxErrorsSchema.default('10%'),
+  exemptTag: z.string().min(1).max(128).default('caretaker:exempt'),
+  includeStopped: z.boolean().default(true),
+  dryRun: z.boolean().default(false),
+  /** No notebook is stopped after this time (ISO 8601); running cycles finish. */
+  deadline: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time' }).optional(),
+  /** How long a stop and a start usually take here: the first poll comes then, later ones every 30 s. */
+  expectedStopSeconds: z.int().min(10).max(1800).default(90),
+  expectedStartSeconds: z.int().min(10).max(1800).default(300),
+  /** A notebook still `Stopping`/`Pending` after this long is given up on and reported. */
+  stopTimeoutSeconds: z.int().min(60).max(7200).default(900),
+  startTimeoutSeconds: z.int().min(60).max(7200).default(1200),
+});
+
+export const patchRequestSchema = z.strictObject({
+  requestId: executionNameSchema,
+  reason: z.enum(['schedule', 'finding', 'request', 'audit']),
+  source: z.looseObject({
+    kind: z.string().min(1),
+    id: z.string().optional(),
+    requestedBy: z.string().optional(),
+  }),
+  targets: targetsSchema,
+  settings: settingsRequestSchema.default({}),
+  policy: policySchema.default(policySchema.parse({})),
+});
+
+export type PatchRequest = z.output<typeof patchRequestSchema>;
+export type PatchPolicy = z.output<typeof policySchema>;
+
+/** Validates a patch request (the notebook-patch workflow's input); throws naming every bad field. */
+export function parsePatchRequest(input: unknown): PatchRequest {
+  return parseOrThrow(patchRequestSchema, input);
+}
+
+/**
+ * How many notebooks may end badly before the window stops admitting new ones.
+ *
+ * @example toleratedFailures('10%', 12) // → 1
+ */
+export function toleratedFailures(maxErrors: number | string, notebooks: number): number {
+  if (typeof maxErrors === 'number') return maxErrors;
+  return Math.floor((Number(maxErrors.slice(0, -1)) / 100) * notebooks);
+}

@@ -1,0 +1,228 @@
+/**
+ * The daily audit: notebooks that have run too long without a restart (and so without the updates a start
+ * brings) are reported as `Notebook Patch Overdue`, and patched when their group says so.
+ */
+import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { z } from 'zod';
+import { putEvents, type OutgoingEvent } from '../aws/eventbridge.ts';
+import { describeNotebook, listNotebooks, listNotebookTags } from '../aws/sagemaker/notebooks.ts';
+import { startExecution } from '../aws/stepfunctions.ts';
+import { permissionsOf } from '../iam.ts';
+import { parseOrThrow } from '../validation.ts';
+import type { CaretakerConfig, PatchGroup } from './caretaker-config.ts';
+import type { NotebookPatchRequest } from './findings.ts';
+import type { TriggerResult } from './result.ts';
+import {
+  overdueNotebooks,
+  windowExecutionName,
+  type AuditedNotebook,
+  type OverdueNotebook,
+} from './schedule.ts';
+import { startRequests, type TriggerDeps } from './start.ts';
+import { groupNameSchema, SCHEDULED_TIME, scheduledTimeSchema } from './windows.ts';
+
+/** The audit also reads the fleet. */
+export type AuditDeps = TriggerDeps & { sagemaker: SageMakerClient };
+
+/** The daily audit runs at 06:00 UTC: after every nightly window in Europe and the Americas has closed. */
+export const AUDIT_SCHEDULE = { cron: '0 6 * * *', timezone: 'UTC' } as const;
+
+export const NOTEBOOK_PATCH_OVERDUE = 'Notebook Patch Overdue';
+
+export interface AuditGroup {
+  name: string;
+  targets: PatchGroup['targets'];
+  maxDaysWithoutRestart: number;
+  auditStartsPatch: boolean;
+  settings: NotebookPatchRequest['settings'];
+  policy: NotebookPatchRequest['policy'];
+}
+
+export interface AuditInput {
+  scheduledTime: string;
+  groups: AuditGroup[];
+}
+
+/**
+ * The input of the daily audit's Scheduler target: every patch group's targets and limits, taken from
+ * `caretaker.yml` at deployment, so the function never reads the file.
+ *
+ * @example auditTargetInput(config).groups.map((g) => g.name) // → ['weekly', 'monthly-research']
+ */
+export function auditTargetInput(config: CaretakerConfig): AuditInput {
+  return {
+    scheduledTime: SCHEDULED_TIME,
+    groups: config.patchGroups.map((group) => ({
+      name: group.name,
+      targets: group.targets,
+      maxDaysWithoutRestart: group.maxDaysWithoutRestart,
+      auditStartsPatch: group.auditStartsPatch,
+      settings: group.settings,
+      policy: group.policy,
+    })),
+  };
+}
+
+const auditInputSchema = z.strictObject({
+  scheduledTime: scheduledTimeSchema,
+  groups: z.array(
+    z.looseObject({
+      name: groupNameSchema,
+      targets: z.union([
+        z.strictObject({ names: z.array(z.string()).min(1) }),
+        z.strictObject({ tags: z.record(z.string(), z.string()) }),
+      ]),
+      maxDaysWithoutRestart: z.int().min(1),
+      auditStartsPatch: z.boolean(),
+      // Checked in full by the patch request they end up in.
+      settings: z.record(z.string(), z.unknown()).default({}) as z.ZodType<AuditGroup['settings']>,
+      policy: z.record(z.string(), z.unknown()).default({}) as z.ZodType<AuditGroup['policy']>,
+    }),
+  ),
+});
+
+export interface OverdueReport extends OverdueNotebook {
+  group: string;
+  maxDaysWithoutRestart: number;
+}
+
+export interface AuditResult extends TriggerResult {
+  overdue: OverdueReport[];
+}
+
+/**
+ * The catch-up request for a group's overdue notebooks: the group's own settings and policy, named after
+ * the group and the audit's scheduled time so a repeated audit starts nothing new.
+ *
+ * @example auditRequest(group, ['nb-1'], new Date('2026-12-01T06:00:00Z')).requestId // → 'audit-weekly-20261201T0600Z'
+ */
+export function auditRequest(
+  group: AuditGroup,
+  notebooks: readonly string[],
+  scheduledTime: Date,
+): NotebookPatchRequest {
+  const requestId = windowExecutionName(`audit-${group.name}`, scheduledTime);
+  return {
+    requestId,
+    reason: 'audit',
+    source: {
+      kind: 'audit',
+      id: requestId,
+      patchGroup: group.name,
+      scheduledTime: scheduledTime.toISOString(),
+    },
+    targets: { names: [...notebooks] },
+    settings: { ...group.settings },
+    policy: { ...group.policy },
+  };
+}
+
+/**
+ * The `Notebook Patch Overdue` events of one audit: one per overdue notebook, saying which patch request
+ * (if any) the audit started for it.
+ */
+export function overdueEvents(
+  overdue: readonly OverdueReport[],
+  auditedAt: Date,
+  requestIdOf: (group: string) => string | undefined,
+): OutgoingEvent[] {
+  return overdue.map((entry) => ({
+    detailType: NOTEBOOK_PATCH_OVERDUE,
+    detail: {
+      notebook: entry.name,
+      patchGroup: entry.group,
+      lastStartedAt: entry.lastStartedAt,
+      daysSinceStart: entry.daysSinceStart,
+      maxDaysWithoutRestart: entry.maxDaysWithoutRestart,
+      auditedAt: auditedAt.toISOString(),
+      patchRequestId: requestIdOf(entry.group) ?? null,
+    },
+  }));
+}
+
+const hasTags = (tags: Record<string, string>, wanted: Record<string, string>) =>
+  Object.entries(wanted).every(([key, value]) => tags[key] === value);
+
+export const auditPermissions = permissionsOf(
+  listNotebooks,
+  listNotebookTags,
+  describeNotebook,
+  startExecution,
+  putEvents,
+);
+
+/**
+ * The daily audit: for each patch group, the notebooks `InService` for longer than its
+ * `maxDaysWithoutRestart` → `Notebook Patch Overdue` events, and a patch request for them when the group
+ * says `auditStartsPatch`. "As of" is the scheduled time, so a repeated invocation finds the same.
+ *
+ * @example await audit({ ...auditTargetInput(config), scheduledTime: '2026-12-01T06:00:00Z' }, deps)
+ *   // → { started: ['audit-weekly-20261201T0600Z'], duplicates: [], overdue: [{ group: 'weekly', name: 'nb-1', … }] }
+ */
+export async function audit(input: unknown, deps: AuditDeps): Promise<AuditResult> {
+  const { scheduledTime, groups } = parseOrThrow(auditInputSchema, input);
+  const now = new Date(scheduledTime);
+  const listed = await listNotebooks(deps.sagemaker);
+  const tags = new Map<string, Promise<Record<string, string>>>();
+  const tagsOf = (arn: string) => {
+    if (!tags.has(arn)) tags.set(arn, listNotebookTags(deps.sagemaker, arn));
+    return tags.get(arn)!;
+  };
+  const lastStarted = new Map<string, Promise<AuditedNotebook | undefined>>();
+  const auditedOf = (name: string) => {
+    if (!lastStarted.has(name)) {
+      lastStarted.set(
+        name,
+        describeNotebook(deps.sagemaker, name).then(
+          (d) =>
+            d && {
+              name: d.name,
+              status: d.status,
+              // UpdateNotebookInstance needs a stopped notebook, so while a notebook is InService its last
+              // modification is its last transition to InService: LastModifiedTime is when it last started.
+              lastStartedAt: d.lastModifiedTime,
+            },
+        ),
+      );
+    }
+    return lastStarted.get(name)!;
+  };
+
+  const overdue: OverdueReport[] = [];
+  const requests: NotebookPatchRequest[] = [];
+  for (const group of groups) {
+    const members: AuditedNotebook[] = [];
+    for (const notebook of listed) {
+      // Only running notebooks can be overdue: a stopped one picks the update up at its next start.
+      if (notebook.status !== 'InService') continue;
+      if ('names' in group.targets) {
+        if (!group.targets.names.includes(notebook.name)) continue;
+      } else if (!hasTags(await tagsOf(notebook.arn), group.targets.tags)) continue;
+      const audited = await auditedOf(notebook.name);
+      if (audited) members.push(audited);
+    }
+    const found = overdueNotebooks(members, group.maxDaysWithoutRestart, now);
+    overdue.push(
+      ...found.map((entry) => ({
+        ...entry,
+        group: group.name,
+        maxDaysWithoutRestart: group.maxDaysWithoutRestart,
+      })),
+    );
+    if (group.auditStartsPatch && found.length > 0) {
+      requests.push(
+        auditRequest(
+          group,
+          found.map((entry) => entry.name),
+          now,
+        ),
+      );
+    }
+  }
+
+  const started = await startRequests(requests, deps);
+  const requestIds = new Map(requests.map((r) => [r.source.patchGroup as string, r.requestId]));
+  const events = overdueEvents(overdue, now, (group) => requestIds.get(group));
+  if (events.length > 0) await putEvents(deps.events, events);
+  return { ...started, overdue };
+}

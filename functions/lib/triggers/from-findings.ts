@@ -1,0 +1,102 @@
+/**
+ * The Security Hub and AWS Config triggers: a finding or a compliance change about a notebook becomes a
+ * patch request (`findings.ts` decides, `remediation.ts` maps controls to settings), started as one named
+ * execution per notebook; a control caretaker cannot fix becomes a `Finding Not Remediable` event.
+ *
+ * lib/triggers — what starts workflows: findings and Config (this file), schedules (`windows.ts`,
+ * `schedule.ts`), the audit (`audit.ts`), people's requests (`requests.ts`) and `caretaker.yml`
+ * (`caretaker-config.ts`). It may import the notebook and endpoint request schemas (`../notebook/request.ts`,
+ * `../endpoint/request.ts`: what it starts workflows with), the gateways and the shared core; nothing
+ * else of another domain.
+ */
+import { ValidationError } from '../errors.ts';
+import { putEvents, type OutgoingEvent } from '../aws/eventbridge.ts';
+import { startExecution } from '../aws/stepfunctions.ts';
+import { permissionsOf } from '../iam.ts';
+import { parseConfigEvent, parseFindingEvent, type TriggerPlan } from './findings.ts';
+import type { TriggerResult } from './result.ts';
+import { startRequests, type TriggerDeps } from './start.ts';
+
+export const FINDING_NOT_REMEDIABLE = 'Finding Not Remediable';
+
+/** A trigger's result plus what it reported on the bus, so the function's log tells the whole story. */
+export interface FindingTriggerResult extends TriggerResult {
+  notRemediable: TriggerPlan['notRemediable'];
+  ignoredFindings: TriggerPlan['ignored'];
+}
+
+export const fromFindingPermissions = permissionsOf(startExecution, putEvents);
+export const fromConfigPermissions = permissionsOf(startExecution, putEvents);
+
+/**
+ * The `Finding Not Remediable` events of a plan: one per finding and notebook that caretaker will not fix.
+ *
+ * @example notRemediableEvents(plan, 'securityhub')[0]?.detail // → { origin: 'securityhub', findingId, control: 'SageMaker.1', notebook: 'nb-1', reason }
+ */
+export function notRemediableEvents(
+  plan: Pick<TriggerPlan, 'notRemediable'>,
+  origin: 'securityhub' | 'config',
+): OutgoingEvent[] {
+  return plan.notRemediable.map((entry) => ({
+    detailType: FINDING_NOT_REMEDIABLE,
+    detail: { origin, ...entry },
+  }));
+}
+
+/**
+ * Why an event leads to nothing at all (no request, nothing to report), or undefined when it does lead to
+ * something. Findings ignored next to ones acted on are not a reason to call the whole event ignored.
+ *
+ * @example nothingToDo({ requests: [], notRemediable: [], ignored: [{ findingId: 'f', reason: 'compliance status is "PASSED", expected "FAILED"' }] })
+ *   // → 'f: compliance status is "PASSED", expected "FAILED"'
+ */
+export function nothingToDo(plan: TriggerPlan): string | undefined {
+  if (plan.requests.length > 0 || plan.notRemediable.length > 0) return undefined;
+  if (plan.ignored.length === 0) return 'the event holds no finding about a notebook instance';
+  return plan.ignored.map((entry) => `${entry.findingId}: ${entry.reason}`).join('; ');
+}
+
+async function actOnPlan(
+  parse: () => TriggerPlan,
+  origin: 'securityhub' | 'config',
+  deps: TriggerDeps,
+): Promise<FindingTriggerResult> {
+  let plan: TriggerPlan;
+  try {
+    plan = parse();
+  } catch (err) {
+    // A malformed event never gets better by retrying it: say what is wrong and start nothing.
+    if (!(err instanceof ValidationError)) throw err;
+    return { started: [], duplicates: [], rejected: err.issues, notRemediable: [], ignoredFindings: [] };
+  }
+  const started = await startRequests(plan.requests, deps);
+  const events = notRemediableEvents(plan, origin);
+  if (events.length > 0) await putEvents(deps.events, events);
+  const ignored = nothingToDo(plan);
+  return {
+    ...started,
+    ...(ignored ? { ignored } : {}),
+    notRemediable: plan.notRemediable,
+    ignoredFindings: plan.ignored,
+  };
+}
+
+/**
+ * A `Security Hub Findings - Imported` event: one patch request per notebook (named after its findings,
+ * so the same finding imported again starts nothing new), a `Finding Not Remediable` event for each
+ * control that `UpdateNotebookInstance` cannot fix.
+ *
+ * @example await fromFinding(sampleEvent, triggerDeps) // → { started: ['finding-sagemaker-3-…'], duplicates: [], … }
+ */
+export function fromFinding(event: unknown, deps: TriggerDeps): Promise<FindingTriggerResult> {
+  return actOnPlan(() => parseFindingEvent(event, deps.remediation), 'securityhub', deps);
+}
+
+/**
+ * A `Config Rules Compliance Change` event: the same mapping by the managed rule's name.
+ *
+ * @example await fromConfig(nonCompliantEvent, triggerDeps) // → { started: ['config-sagemaker-notebook-instance-root-access-check-…'], … }
+ */
+export function fromConfig(event: unknown, deps: TriggerDeps): Promise<FindingTriggerResult> {
+  return actOnPlan(() => parseConfigEvent(event, deps.remediation), 'config', deps);
+}

@@ -1,0 +1,90 @@
+/**
+ * Patch-group windows: what a group's EventBridge Scheduler schedule hands to `open-window`, and the
+ * window it starts, named `<group>-<yyyymmddThhmmZ>` of the scheduled time.
+ */
+import { z } from 'zod';
+import { startExecution } from '../aws/stepfunctions.ts';
+import { permissionsOf } from '../iam.ts';
+import { parseOrThrow } from '../validation.ts';
+import type { PatchGroup } from './caretaker-config.ts';
+import type { NotebookPatchRequest } from './findings.ts';
+import type { TriggerResult } from './result.ts';
+import { windowRequest } from './schedule.ts';
+import { startRequests, type TriggerDeps } from './start.ts';
+
+/**
+ * EventBridge Scheduler replaces this placeholder in a target's input with the time the invocation was
+ * scheduled for (not the time it ran, which the flexible window moves), so a retried or repeated
+ * invocation carries the same time and derives the same execution name.
+ */
+export const SCHEDULED_TIME = '<aws.scheduler.scheduled-time>';
+
+/** What one patch group's schedule hands to `open-window`: everything the request needs, no file reads. */
+export interface WindowInput {
+  group: string;
+  scheduledTime: string;
+  schedule: { cron: string; timezone: string };
+  targets: PatchGroup['targets'];
+  settings: PatchGroup['settings'];
+  policy: PatchGroup['policy'];
+}
+
+/**
+ * The input of a patch group's EventBridge Scheduler target. The deployment writes it into the schedule
+ * and the sandbox substitutes the time itself: one function, so both invoke `open-window` alike.
+ *
+ * @example scheduleTargetInput(config.patchGroups[0]).scheduledTime // → '<aws.scheduler.scheduled-time>'
+ */
+export function scheduleTargetInput(group: PatchGroup): WindowInput {
+  return {
+    group: group.name,
+    scheduledTime: SCHEDULED_TIME,
+    schedule: { cron: group.schedule.cron, timezone: group.schedule.timezone },
+    targets: group.targets,
+    settings: group.settings,
+    policy: group.policy,
+  };
+}
+
+export const scheduledTimeSchema = z.iso.datetime({
+  offset: true,
+  message: `expected an ISO 8601 time (EventBridge Scheduler fills it in for ${SCHEDULED_TIME})`,
+});
+
+export const groupNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, 'expected a patch group name (1–40 letters, digits, "-", "_")');
+
+const windowInputSchema = z.looseObject({
+  group: groupNameSchema,
+  scheduledTime: scheduledTimeSchema,
+  schedule: z.looseObject({ cron: z.string(), timezone: z.string() }),
+  targets: z.unknown(),
+  settings: z.unknown().optional(),
+  policy: z.unknown().optional(),
+});
+
+export const openWindowPermissions = permissionsOf(startExecution);
+
+/**
+ * A patch group's scheduled window: starts notebook-patch as `<group>-<yyyymmddThhmmZ>` of the scheduled
+ * time. A bad input is an error (the schedule's retry policy and dead-letter queue keep it), since it can
+ * only come from a schedule that was deployed wrong.
+ *
+ * @example await openWindow({ ...scheduleTargetInput(group), scheduledTime: '2026-11-29T02:00:00Z' }, deps)
+ *   // → { started: ['weekly-20261129T0200Z'], duplicates: [] }
+ */
+export async function openWindow(input: unknown, deps: TriggerDeps): Promise<TriggerResult> {
+  const window = parseOrThrow(windowInputSchema, input);
+  const request = windowRequest(
+    {
+      name: window.group,
+      schedule: window.schedule,
+      targets: window.targets as NotebookPatchRequest['targets'],
+      settings: (window.settings ?? {}) as NotebookPatchRequest['settings'],
+      policy: (window.policy ?? {}) as NotebookPatchRequest['policy'],
+    },
+    new Date(window.scheduledTime),
+  );
+  return startRequests([request], deps);
+}

@@ -1,0 +1,176 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '#lib/errors';
+import { loadConfig, parseConfig } from '#lib/triggers/caretaker-config';
+
+function caught(fn: () => unknown): ValidationError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+const minimal = (group: string) => `
+patchGroups:
+  - name: weekly
+    targets: { tags: { patch-group: weekly } }
+${group}`;
+
+describe('caretaker.yml', () => {
+  it('loads the example with both groups resolved against the defaults', () => {
+    // Prepare
+    const path = join(import.meta.dirname, '../../../caretaker.yml');
+
+    // Act
+    const config = loadConfig(path);
+
+    // Assess
+    const [weekly, research] = config.patchGroups;
+    expect(config.patchGroups).toHaveLength(2);
+    expect(weekly).toMatchObject({
+      name: 'weekly',
+      schedule: {
+        cron: '0 3 * * 0',
+        timezone: 'Europe/Berlin',
+        flexibleWindowMinutes: 15,
+        expression: 'cron(0 3 ? * SUN *)',
+      },
+      policy: { maxConcurrency: 5, maxErrors: 2, exemptTag: 'caretaker:exempt', includeStopped: true },
+      maxDaysWithoutRestart: 14,
+      auditStartsPatch: true,
+    });
+    expect(weekly?.targetPlatform).toBeUndefined();
+    expect(research).toMatchObject({
+      schedule: { timezone: 'America/New_York', expression: 'cron(0 2 1 * ? *)' },
+      policy: { maxConcurrency: 10, maxErrors: '10%' },
+      settings: { rootAccess: 'Disabled', minimumInstanceMetadataServiceVersion: '2' },
+      targetPlatform: 'notebook-al2023-v1',
+    });
+  });
+});
+
+describe('parseConfig', () => {
+  it("fills what the file leaves out with caretaker's own defaults", () => {
+    // Prepare
+    const text = minimal(`    schedule: { cron: "0 3 * * 0", timezone: UTC }`);
+
+    // Act
+    const [group] = parseConfig(text, 'mini.yml').patchGroups;
+
+    // Assess
+    expect(group).toMatchObject({
+      schedule: { flexibleWindowMinutes: 0 },
+      policy: { maxConcurrency: 10, maxErrors: '10%', exemptTag: 'caretaker:exempt', includeStopped: true },
+      settings: {},
+      maxDaysWithoutRestart: 30,
+      auditStartsPatch: false,
+    });
+  });
+
+  it('names the file, the field, the value and the expectation for a bad time zone', () => {
+    // Prepare
+    const text = minimal(`    schedule: { cron: "0 3 * * 0", timezone: Europe/Berlinn }`);
+
+    // Act
+    const error = caught(() => parseConfig(text, 'caretaker.yml'));
+
+    // Assess
+    expect(error.issues).toEqual([
+      {
+        field: 'patchGroups[0].schedule.timezone',
+        message:
+          'expected an IANA time zone such as Europe/Berlin or America/New_York (got "Europe/Berlinn")',
+      },
+    ]);
+    expect(error.message).toMatch(/^caretaker\.yml: patchGroups\[0\]\.schedule\.timezone: /);
+    expect(error.resource).toBe('caretaker.yml');
+  });
+
+  it('refuses a cron EventBridge Scheduler cannot express, and unknown fields', () => {
+    // Prepare
+    const text = minimal(`    schedule: { cron: "0 3 1 * 0", timezone: UTC }
+    maxConcurency: 3`);
+
+    // Act
+    const error = caught(() => parseConfig(text, 'caretaker.yml'));
+
+    // Assess
+    expect(error.issues.map((i) => i.field).sort()).toEqual([
+      'patchGroups[0]',
+      'patchGroups[0].schedule.cron',
+    ]);
+    expect(error.message).toMatch(/day-of-month or day-of-week/);
+    expect(error.message).toMatch(/maxConcurency/);
+  });
+
+  it('refuses a cron with the wrong number of fields', () => {
+    // Prepare
+    const text = minimal(`    schedule: { cron: "0 0 3 * * 0", timezone: UTC }`);
+
+    // Act
+    const error = caught(() => parseConfig(text, 'caretaker.yml'));
+
+    // Assess
+    expect(error.issues[0]?.field).toBe('patchGroups[0].schedule.cron');
+    expect(error.issues[0]?.message).toMatch(/expected 5 fields/);
+  });
+
+  it('asks for a time zone when neither the group nor the defaults give one', () => {
+    // Prepare
+    const text = minimal(`    schedule: { cron: "0 3 * * 0" }`);
+
+    // Act
+    const error = caught(() => parseConfig(text, 'caretaker.yml'));
+
+    // Assess
+    expect(error.issues).toEqual([
+      {
+        field: 'patchGroups[0].schedule.timezone',
+        message: 'got nothing, expected an IANA time zone (here or in defaults.timezone)',
+      },
+    ]);
+  });
+
+  it('refuses two groups with the same name', () => {
+    // Prepare
+    const text = `
+defaults: { timezone: UTC }
+patchGroups:
+  - { name: weekly, targets: { names: [nb-1] }, schedule: { cron: "0 3 * * 0" } }
+  - { name: weekly, targets: { names: [nb-2] }, schedule: { cron: "0 4 * * 0" } }
+`;
+
+    // Act
+    const error = caught(() => parseConfig(text, 'caretaker.yml'));
+
+    // Assess
+    expect(error.issues).toEqual([
+      { field: 'patchGroups[1].name', message: 'got "weekly", expected a name no other group uses' },
+    ]);
+  });
+
+  it('names the line of a YAML syntax error', () => {
+    // Prepare
+    const text = 'patchGroups:\n  - name: weekly\n   targets: [';
+
+    // Act
+    const error = caught(() => parseConfig(text, 'broken.yml'));
+
+    // Assess
+    expect(error.message).toMatch(/^broken\.yml: line \d+, column \d+: .*expected valid YAML/);
+  });
+
+  it('names a file that cannot be read', () => {
+    // Prepare
+    const path = join(import.meta.dirname, 'no-such-caretaker.yml');
+
+    // Act
+    const error = caught(() => loadConfig(path));
+
+    // Assess
+    expect(error.message).toContain('no-such-caretaker.yml: (file): cannot be read');
+  });
+});
