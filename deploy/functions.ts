@@ -8,9 +8,14 @@ import { join } from 'node:path';
 export const FUNCTION_GROUPS = ['notebook', 'endpoint', 'triggers'] as const;
 export type FunctionGroup = (typeof FUNCTION_GROUPS)[number];
 
+/** Steps poll and return; triggers may walk the whole fleet (the audit) or start many executions. */
+export const TIMEOUT_SECONDS: Record<FunctionGroup, number> = { notebook: 60, endpoint: 60, triggers: 300 };
+
 export interface FunctionSpec {
   /** `notebookStop` */
   key: string;
+  /** `notebook/stop`: how fleet files name the function (its file under functions/, without `.ts`) */
+  path: string;
   group: FunctionGroup;
   /** `functions/notebook/stop.ts`, relative to the repository root */
   file: string;
@@ -20,6 +25,8 @@ export interface FunctionSpec {
   logicalId: string;
   /** `NotebookStopRole`, the function's own IAM role */
   roleLogicalId: string;
+  /** The deployed function's timeout, which the sandbox enforces too. */
+  timeoutSeconds: number;
 }
 
 const pascal = (kebab: string) =>
@@ -56,11 +63,13 @@ export function discoverFunctions(root: string): FunctionSpec[] {
       const key = functionKey(group, name);
       specs.push({
         key,
+        path: `${group}/${name}`,
         group,
         file: `functions/${group}/${entry}`,
         handler: `functions/${group}/${name}.handler`,
         logicalId: lambdaLogicalId(key),
         roleLogicalId: `${pascal(group)}${pascal(name)}Role`,
+        timeoutSeconds: TIMEOUT_SECONDS[group],
       });
     }
   }

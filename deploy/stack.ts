@@ -19,9 +19,6 @@ import { readDefinition, STATE_MACHINES, substituteFunctions, validateDefinition
 
 export const OUTCOMES_TOPIC_LOGICAL_ID = 'OutcomesTopic';
 
-/** Steps poll and return; triggers may walk the whole fleet (the audit) or start many executions. */
-const TIMEOUT_SECONDS: Record<FunctionSpec['group'], number> = { notebook: 60, endpoint: 60, triggers: 300 };
-
 export interface StackFragments {
   functions: Record<string, unknown>;
   stateMachines: Record<string, unknown>;
@@ -61,7 +58,7 @@ export async function buildStack(root: string): Promise<StackFragments> {
     functionConfig[spec.key] = {
       handler: spec.handler,
       role: spec.roleLogicalId,
-      timeout: TIMEOUT_SECONDS[spec.group],
+      timeout: spec.timeoutSeconds,
       description: `caretaker ${spec.file}`,
     };
     resources[spec.roleLogicalId] = functionRole(spec, spec.permissions);

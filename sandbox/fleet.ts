@@ -1,8 +1,14 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as CloudWatchApi from '@aws-sdk/client-cloudwatch';
+import * as DynamoDbApi from '@aws-sdk/client-dynamodb';
+import * as EventBridgeApi from '@aws-sdk/client-eventbridge';
 import * as SageMakerApi from '@aws-sdk/client-sagemaker';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ValidationError, type FieldIssue } from '#lib/errors';
+import { discoverFunctions } from '../deploy/functions.ts';
 
 /**
  * The fleet file: the world a sandbox run starts from (DESIGN.md, "Sandbox contract"). Every field but a
@@ -28,9 +34,13 @@ export interface NotebookBehavior {
   stopSeconds: number;
   startSeconds: number;
   updateSeconds: number;
+  /** The next N starts end `Failed` for capacity (InsufficientInstanceCapacity), whatever is attached. */
   failStarts: number;
+  /** Every start ends `Failed` (OnStart over 5 minutes) while this lifecycle config is attached. */
   failStartsWithLifecycleConfig?: string;
   stuckStopping: boolean;
+  /** The notebook is deleted at this virtual second of the run (`Deleting`, then gone). */
+  deleteAtSeconds?: number;
 }
 
 export interface NotebookSeed {
@@ -71,6 +81,29 @@ export interface AlarmSeed {
   dimensions?: Record<string, string>;
 }
 
+/** Shares of calls per operation: throttled (400 ThrottlingException) or answered 500 InternalFailure. */
+export interface ServiceFaults {
+  throttle: Record<string, number>;
+  serverErrors: Record<string, number>;
+}
+
+export const LAMBDA_FAULT_TIMES = ['before-call', 'after-call'] as const;
+
+/**
+ * A fault of one Lambda function (keyed `notebook/stop`: its file under functions/ without `.ts`), around
+ * its first mutating AWS call (a SageMaker change, StartExecution or PutEvents; the ledger is caretaker's own
+ * bookkeeping and has its own knobs): `before-call` fails the invocation instead of making it, `after-call`
+ * fails it once the call took effect. A function that makes no mutating call fails when its handler returns.
+ * `error` is the error name Step Functions sees, or `timeout`: the function's own timeout elapses
+ * (`Sandbox.Timedout`). `times` invocations fail (default 1), or a `rate` share of them.
+ */
+export interface LambdaFault {
+  error: string;
+  when: (typeof LAMBDA_FAULT_TIMES)[number];
+  times?: number;
+  rate?: number;
+}
+
 export interface Fleet {
   /** Epoch ms. */
   start: number;
@@ -83,7 +116,17 @@ export interface Fleet {
   endpoints: EndpointSeed[];
   alarms: AlarmSeed[];
   quotas: Record<string, number>;
-  faults: { throttle: Record<string, number>; serverErrors: Record<string, number>; seed: number };
+  /** AWS behaviour the documentation leaves open: the sandbox models each possibility. */
+  sagemaker: { updateWhenFailed: 'allowed' | 'refused' };
+  faults: ServiceFaults & {
+    /** Varies which calls the shares hit (and which invocations a Lambda `rate` hits); default 0. */
+    seed: number;
+    /** SageMaker or CloudWatch operations whose call takes effect, then the caller gets a 500. */
+    lostResponses: Record<string, number>;
+    dynamodb: ServiceFaults;
+    eventbridge: ServiceFaults;
+    lambda: Record<string, LambdaFault>;
+  };
 }
 
 const DEFAULT_START = '2026-11-23T02:00:00Z';
@@ -107,6 +150,7 @@ const behaviorSchema = z.strictObject({
   failStarts: z.number().int().min(0).default(0),
   failStartsWithLifecycleConfig: name.optional(),
   stuckStopping: z.boolean().default(false),
+  deleteAtSeconds: seconds.optional(),
 });
 
 const notebookSchema = z.strictObject({
@@ -164,6 +208,19 @@ const alarmSchema = z.strictObject({
 });
 
 const share = z.number().min(0, 'expected a share from 0 to 1').max(1, 'expected a share from 0 to 1');
+const shares = z.record(z.string(), share).default({});
+const serviceFaults = z.strictObject({ throttle: shares, serverErrors: shares }).prefault({});
+const lambdaFault = z
+  .strictObject({
+    error: z.string().min(1, 'expected an error name (e.g. Lambda.ServiceException) or timeout'),
+    when: z.enum(LAMBDA_FAULT_TIMES, 'expected before-call or after-call'),
+    times: z.number().int('expected a whole number of invocations').min(1).optional(),
+    rate: share.optional(),
+  })
+  .refine((f) => f.times === undefined || f.rate === undefined, {
+    message: 'expected times or rate, not both',
+    path: ['rate'],
+  });
 
 const fleetSchema = z.strictObject({
   start: isoTime.default(Date.parse(DEFAULT_START)),
@@ -179,11 +236,20 @@ const fleetSchema = z.strictObject({
   endpoints: z.array(endpointSchema).default([]),
   alarms: z.array(alarmSchema).default([]),
   quotas: z.record(z.string(), z.number().int().min(0)).default({}),
+  sagemaker: z
+    .strictObject({
+      updateWhenFailed: z.enum(['allowed', 'refused'], 'expected allowed or refused').default('allowed'),
+    })
+    .prefault({}),
   faults: z
     .strictObject({
-      throttle: z.record(z.string(), share).default({}),
-      serverErrors: z.record(z.string(), share).default({}),
+      throttle: shares,
+      serverErrors: shares,
+      lostResponses: shares,
       seed: z.number().int().default(0),
+      dynamodb: serviceFaults,
+      eventbridge: serviceFaults,
+      lambda: z.record(z.string(), lambdaFault).default({}),
     })
     .prefault({}),
 });
@@ -208,10 +274,40 @@ function valueAt(root: unknown, path: Path): unknown {
 
 const shown = (value: unknown) => (value === undefined ? 'nothing' : JSON.stringify(value));
 
-/** The SageMaker operations the installed SDK knows: every `<Operation>Command` it exports. */
-function isSageMakerOperation(operation: string): boolean {
-  return typeof (SageMakerApi as Record<string, unknown>)[`${operation}Command`] === 'function';
-}
+/** Whether the installed SDK client knows an operation: it exports an `<Operation>Command`. */
+const knows = (api: object, operation: string) =>
+  typeof (api as Record<string, unknown>)[`${operation}Command`] === 'function';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The operation names each fault setting accepts, checked against the installed SDK clients. */
+const FAULT_OPERATIONS: Array<{
+  field: string;
+  ops: (f: Fleet['faults']) => object;
+  known: (op: string) => boolean;
+  what: string;
+}> = [
+  ...(['throttle', 'serverErrors', 'lostResponses'] as const).map((kind) => ({
+    field: kind,
+    ops: (f: Fleet['faults']) => f[kind],
+    known: (op: string) => knows(SageMakerApi, op) || knows(CloudWatchApi, op),
+    what: 'a SageMaker or CloudWatch API operation, such as DescribeNotebookInstance or DescribeAlarms',
+  })),
+  ...(['throttle', 'serverErrors'] as const).flatMap((kind) => [
+    {
+      field: `dynamodb.${kind}`,
+      ops: (f: Fleet['faults']) => f.dynamodb[kind],
+      known: (op: string) => knows(DynamoDbApi, op),
+      what: 'a DynamoDB API operation, such as UpdateItem',
+    },
+    {
+      field: `eventbridge.${kind}`,
+      ops: (f: Fleet['faults']) => f.eventbridge[kind],
+      known: (op: string) => knows(EventBridgeApi, op),
+      what: 'an EventBridge API operation, such as PutEvents',
+    },
+  ]),
+];
 
 function crossChecks(fleet: Fleet): Array<{ field: string; value: unknown; message: string }> {
   const issues: Array<{ field: string; value: unknown; message: string }> = [];
@@ -263,15 +359,20 @@ function crossChecks(fleet: Fleet): Array<{ field: string; value: unknown; messa
         });
     }),
   );
-  for (const kind of ['throttle', 'serverErrors'] as const) {
-    for (const operation of Object.keys(fleet.faults[kind])) {
-      if (!isSageMakerOperation(operation))
-        issues.push({
-          field: `faults.${kind}.${operation}`,
-          value: operation,
-          message: 'expected the name of a SageMaker API operation, such as DescribeNotebookInstance',
-        });
+  for (const { field, ops, known, what } of FAULT_OPERATIONS) {
+    for (const operation of Object.keys(ops(fleet.faults))) {
+      if (!known(operation))
+        issues.push({ field: `faults.${field}.${operation}`, value: operation, message: `expected ${what}` });
     }
+  }
+  const functions = discoverFunctions(ROOT).map((f) => f.path);
+  for (const name of Object.keys(fleet.faults.lambda)) {
+    if (!functions.includes(name))
+      issues.push({
+        field: `faults.lambda.${name}`,
+        value: name,
+        message: `expected a function as <dir>/<file> under functions/: ${functions.join(', ')}`,
+      });
   }
   return issues;
 }

@@ -15,7 +15,7 @@ export type Fault = 'throttle' | 'serverError';
 export class FaultInjector {
   readonly #counts = new Map<string, number>();
 
-  constructor(private readonly faults: Fleet['faults']) {}
+  constructor(private readonly faults: Pick<Fleet['faults'], 'throttle' | 'serverErrors' | 'seed'>) {}
 
   decide(operation: string, resourceKey: string): Fault | undefined {
     const throttle = this.faults.throttle[operation] ?? 0;

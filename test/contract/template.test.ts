@@ -459,11 +459,13 @@ describe('the packaged CloudFormation template', () => {
 describe('the role statements derived from declared permissions', () => {
   const spec: FunctionSpec = {
     key: 'notebookApplySettings',
+    path: 'notebook/apply-settings',
     group: 'notebook',
     file: 'functions/notebook/apply-settings.ts',
     handler: 'functions/notebook/apply-settings.handler',
     logicalId: 'NotebookApplySettingsLambdaFunction',
     roleLogicalId: 'NotebookApplySettingsRole',
+    timeoutSeconds: 60,
   };
 
   it('passes roles to SageMaker alone when a handler declares iam:PassRole', () => {

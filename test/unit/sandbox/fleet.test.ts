@@ -35,7 +35,16 @@ describe('the fleet file', () => {
       endpoints: [],
       alarms: [],
       quotas: {},
-      faults: { throttle: {}, serverErrors: {}, seed: 0 },
+      sagemaker: { updateWhenFailed: 'allowed' },
+      faults: {
+        throttle: {},
+        serverErrors: {},
+        lostResponses: {},
+        seed: 0,
+        dynamodb: { throttle: {}, serverErrors: {} },
+        eventbridge: { throttle: {}, serverErrors: {} },
+        lambda: {},
+      },
     });
     expect(fleet.notebooks[0]).toEqual({
       name: 'nb-1',
@@ -109,7 +118,7 @@ faults:
       state: 'OK',
       flips: [{ atSeconds: 1200, state: 'ALARM' }],
     });
-    expect(fleet.faults).toEqual({
+    expect(fleet.faults).toMatchObject({
       throttle: { DescribeNotebookInstance: 0.3 },
       serverErrors: { StartNotebookInstance: 0.1 },
       seed: 0,
@@ -167,7 +176,55 @@ faults:
       'a fault on an operation SageMaker does not have',
       'faults:\n  serverErrors: { DescribeNotebook: 0.1 }\n',
       'faults.serverErrors.DescribeNotebook',
-      /SageMaker API operation/,
+      /SageMaker or CloudWatch API operation/,
+    ],
+    [
+      'a lost response on an operation neither SageMaker nor CloudWatch has',
+      'faults:\n  lostResponses: { StopNotebook: 0.2 }\n',
+      'faults.lostResponses.StopNotebook',
+      /SageMaker or CloudWatch API operation/,
+    ],
+    [
+      'a DynamoDB fault on an operation DynamoDB does not have',
+      'faults:\n  dynamodb: { throttle: { UpdateItems: 0.5 } }\n',
+      'faults.dynamodb.throttle.UpdateItems',
+      /DynamoDB API operation/,
+    ],
+    [
+      'an EventBridge fault on an operation EventBridge does not have',
+      'faults:\n  eventbridge: { serverErrors: { PutEvent: 0.2 } }\n',
+      'faults.eventbridge.serverErrors.PutEvent',
+      /EventBridge API operation/,
+    ],
+    [
+      'a Lambda fault on a function that does not exist, naming the known ones',
+      'faults:\n  lambda:\n    notebook/stopp: { error: timeout, when: after-call }\n',
+      'faults.lambda.notebook/stopp',
+      /endpoint\/start-update, .*notebook\/stop,/,
+    ],
+    [
+      'a Lambda fault at an unknown moment',
+      'faults:\n  lambda:\n    notebook/stop: { error: timeout, when: during-call }\n',
+      'faults.lambda.notebook/stop.when',
+      /before-call or after-call/,
+    ],
+    [
+      'a Lambda fault with both times and rate',
+      'faults:\n  lambda:\n    notebook/stop: { error: timeout, when: after-call, times: 2, rate: 0.5 }\n',
+      'faults.lambda.notebook/stop.rate',
+      /times or rate, not both/,
+    ],
+    [
+      'an undocumented answer to an update of a Failed notebook',
+      'sagemaker:\n  updateWhenFailed: sometimes\n',
+      'sagemaker.updateWhenFailed',
+      /allowed or refused/,
+    ],
+    [
+      'a negative deletion time',
+      'notebooks:\n  - { name: nb-1, behavior: { deleteAtSeconds: -5 } }\n',
+      'notebooks[0].behavior.deleteAtSeconds',
+      /seconds ≥ 0/,
     ],
     [
       'an endpoint naming an unknown config',
@@ -205,6 +262,47 @@ faults:
     expect(issue, JSON.stringify(issues)).toBeDefined();
     expect(issue!.message).toMatch(message);
     expect(issue!.message).toMatch(/bad-fleet\.yml/);
+  });
+
+  it('reads every fault knob and AWS behaviour of the design document', () => {
+    // Prepare
+    const yaml = `
+notebooks:
+  - name: nb-1
+    behavior: { failStarts: 2, deleteAtSeconds: 400 }
+sagemaker:
+  updateWhenFailed: refused
+faults:
+  seed: 7
+  throttle: { DescribeAlarms: 0.1 }
+  lostResponses: { StopNotebookInstance: 0.2 }
+  dynamodb: { throttle: { UpdateItem: 0.5 }, serverErrors: { GetItem: 0.1 } }
+  eventbridge: { serverErrors: { PutEvents: 0.2 } }
+  lambda:
+    notebook/stop: { error: Lambda.ServiceException, when: after-call, times: 1 }
+    endpoint/start-update: { error: timeout, when: after-call, times: 1 }
+    notebook/check: { error: Lambda.Unknown, when: before-call, rate: 0.25 }
+`;
+
+    // Act
+    const fleet = parseFleet(yaml, 'fleet.yml');
+
+    // Assess
+    expect(fleet.notebooks[0]!.behavior).toMatchObject({ failStarts: 2, deleteAtSeconds: 400 });
+    expect(fleet.sagemaker).toEqual({ updateWhenFailed: 'refused' });
+    expect(fleet.faults).toEqual({
+      seed: 7,
+      throttle: { DescribeAlarms: 0.1 },
+      serverErrors: {},
+      lostResponses: { StopNotebookInstance: 0.2 },
+      dynamodb: { throttle: { UpdateItem: 0.5 }, serverErrors: { GetItem: 0.1 } },
+      eventbridge: { throttle: {}, serverErrors: { PutEvents: 0.2 } },
+      lambda: {
+        'notebook/stop': { error: 'Lambda.ServiceException', when: 'after-call', times: 1 },
+        'endpoint/start-update': { error: 'timeout', when: 'after-call', times: 1 },
+        'notebook/check': { error: 'Lambda.Unknown', when: 'before-call', rate: 0.25 },
+      },
+    });
   });
 
   it('loads a fleet file from disk and names the path in its errors', async () => {
