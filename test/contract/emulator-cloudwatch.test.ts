@@ -372,18 +372,13 @@ alarms:
   it('has no datapoints for an alarm on a new configuration until that configuration takes traffic', async () => {
     // Prepare: "CloudWatch publishes the metrics with the dimension EndpointConfigName:{New-Ep-Config} after
     // the new fleet starts receiving traffic" (developer guide, "Auto-Rollback Configuration and Monitoring").
-    const { cloudwatch, sagemaker, advance, world } = await sandbox(`
-start: 2026-11-23T02:00:00Z
-endpointConfigs:
-  - { name: cfg-v1, variants: [{ name: AllTraffic, instanceType: ml.m5.large, instanceCount: 2 }] }
-  - { name: cfg-v2, variants: [{ name: AllTraffic, instanceType: ml.m5.large, instanceCount: 2 }] }
-endpoints:
-  - { name: ep-1, endpointConfigName: cfg-v1 }
-alarms:
-  - name: cfg-v2-latency
-    metricName: ModelLatency
-    dimensions: { EndpointName: ep-1, VariantName: AllTraffic, EndpointConfigName: cfg-v2 }
-`);
+    const { cloudwatch, sagemaker, advance, world } = await sandbox(
+      FLEET.replace(
+        'alarms:\n',
+        'alarms:\n  - name: cfg-v2-latency\n    metricName: ModelLatency\n' +
+          '    dimensions: { EndpointName: ep-1, VariantName: AllTraffic, EndpointConfigName: cfg-v2 }\n',
+      ),
+    );
     await cloudwatch.send(new DescribeAlarmsCommand({}));
 
     // Act: the new fleet takes all traffic 120 s after the update; the alarm sees it one period later.

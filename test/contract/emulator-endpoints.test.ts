@@ -494,8 +494,8 @@ describe('SageMaker endpoint emulator', () => {
     },
   );
 
-  /** One endpoint of four instances; cfg-r2 breaches `rollout-5xx` as soon as it serves. */
-  const ROLLING_FLEET = (quota: number, flips = '[]') => `
+  /** One endpoint of four instances, room for one more, and an auto-rollback alarm that fires at 250 s. */
+  const ROLLING_FLEET = `
 start: 2026-11-23T02:00:00Z
 endpointConfigs:
   - { name: cfg-r1, variants: [{ name: AllTraffic, instanceType: ml.m5.large, instanceCount: 4 }] }
@@ -503,8 +503,8 @@ endpointConfigs:
 endpoints:
   - { name: ep-1, endpointConfigName: cfg-r1 }
 alarms:
-  - { name: rollout-5xx, flips: ${flips} }
-quotas: { ml.m5.large: ${quota} }
+  - { name: rollout-5xx, flips: [{ atSeconds: 250, state: ALARM }] }
+quotas: { ml.m5.large: 5 }
 `;
 
   it.each([
@@ -535,9 +535,7 @@ quotas: { ml.m5.large: ${quota} }
     // "the whole capacity of the old fleet at once" (API reference, RollingUpdatePolicy); without room
     // the endpoint is UpdateRollbackFailed: "Both the rolling deployment and auto-rollback failed. Your
     // endpoint is in service with a mix of the old and new endpoint configurations" (EndpointStatus).
-    const { world, update, at, describeEndpoint } = await sandbox(
-      ROLLING_FLEET(5, '[{ atSeconds: 250, state: ALARM }]'),
-    );
+    const { world, update, at, describeEndpoint } = await sandbox(ROLLING_FLEET);
     await update('cfg-r2', {
       ...rolling(1, 60, rollbackBatch),
       AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'rollout-5xx' }] },
