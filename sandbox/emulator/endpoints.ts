@@ -376,7 +376,11 @@ function deploymentExtra(target: ServingFleet, config: DeploymentConfig | undefi
   return extra;
 }
 
-/** AWS's ResourceLimitExceeded text for endpoint instances, as SageMaker answers CreateEndpoint and UpdateEndpoint. */
+/**
+ * AWS's ResourceLimitExceeded text for endpoint instances, as SageMaker answers CreateEndpoint and
+ * UpdateEndpoint today (the older "Please contact AWS support …" ending is gone; aws-samples/aws-genai-llm-chatbot
+ * #244 quotes the current one).
+ */
 const quotaExceeded = (type: string, quota: number, used: number, delta: number) =>
   new AwsApiError(
     'ResourceLimitExceeded',
