@@ -213,6 +213,16 @@ export class AlarmWorld {
 
   constructor(fleet: Pick<Fleet, 'start' | 'account' | 'region' | 'alarms'>) {
     this.#start = fleet.start;
+    // Once the endpoints have told their traffic (before any call is answered): a seed state that missing
+    // data explains (OK under notBreaching, ALARM under breaching) shows CloudWatch's reason for it.
+    this.agenda.at(fleet.start, () => {
+      for (const alarm of this.#alarms.values()) {
+        const verdict = this.#verdict(alarm);
+        const treated = verdict === 'treated-breaching' || verdict === 'treated-not-breaching';
+        if (treated && STATE_OF[verdict] === alarm.current.value)
+          alarm.current = evaluation(verdict, fleet.start);
+      }
+    });
     for (const seed of fleet.alarms) {
       this.#alarms.set(seed.name, {
         seed,
@@ -302,27 +312,29 @@ export class AlarmWorld {
   }
 
   /**
-   * Evaluates an alarm at `at`. A period without datapoints is judged by `TreatMissingData` (CloudWatch user
-   * guide, "Configuring how CloudWatch alarms treat missing data"): `missing` → INSUFFICIENT_DATA, `ignore`
-   * → the state is kept, `notBreaching` → OK, `breaching` → ALARM.
+   * What an alarm's evaluation concludes; `undefined`: keep the state. A period without datapoints is judged
+   * by `TreatMissingData` (CloudWatch user guide, "Configuring how CloudWatch alarms treat missing data"):
+   * `missing` → INSUFFICIENT_DATA, `ignore` → the state is kept, `notBreaching` → OK, `breaching` → ALARM.
    */
-  #evaluate(name: string, at: number): void {
-    const alarm = this.#alarms.get(name)!;
+  #verdict(alarm: Alarm): Verdict | undefined {
     const datapoint = this.#datapoint(alarm);
-    if (datapoint) {
-      this.#set(alarm, datapoint, at);
-      return;
-    }
+    if (datapoint) return datapoint;
     switch (alarm.seed.treatMissingData) {
       case 'missing':
-        return this.#set(alarm, 'no-data', at);
+        return 'no-data';
       case 'ignore':
-        return;
+        return undefined;
       case 'notBreaching':
-        return this.#set(alarm, 'treated-not-breaching', at);
+        return 'treated-not-breaching';
       case 'breaching':
-        return this.#set(alarm, 'treated-breaching', at);
+        return 'treated-breaching';
     }
+  }
+
+  #evaluate(name: string, at: number): void {
+    const alarm = this.#alarms.get(name)!;
+    const verdict = this.#verdict(alarm);
+    if (verdict) this.#set(alarm, verdict, at);
   }
 
   snapshot(): Array<{ name: string; state: AlarmState }> {

@@ -369,6 +369,33 @@ alarms:
     },
   );
 
+  it('gives an alarm whose seed state the missing data explains the reason CloudWatch gives for it, without a transition', async () => {
+    // Prepare: an idle endpoint's notBreaching alarm is OK because "missing data points are treated as
+    // good", not because a datapoint was fine; its StateReason says so from the start.
+    const { cloudwatch, events, advance } = await sandbox(
+      IDLE.replace(
+        'state: ALARM, treatMissingData: notBreaching',
+        'state: OK, treatMissingData: notBreaching',
+      ),
+    );
+
+    // Act
+    const atStart = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['idle-not-breaching'] }));
+    await advance(600);
+    const later = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['idle-not-breaching'] }));
+
+    // Assess
+    for (const answer of [atStart, later]) {
+      expect(answer.MetricAlarms![0]).toMatchObject({
+        StateValue: 'OK',
+        StateReason:
+          'Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching].',
+        StateUpdatedTimestamp: new Date(START),
+      });
+    }
+    expect(alarmEvents(events).filter((e) => e.detail.alarmName === 'idle-not-breaching')).toEqual([]);
+  });
+
   it('has no datapoints for an alarm on a new configuration until that configuration takes traffic', async () => {
     // Prepare: "CloudWatch publishes the metrics with the dimension EndpointConfigName:{New-Ep-Config} after
     // the new fleet starts receiving traffic" (developer guide, "Auto-Rollback Configuration and Monitoring").
