@@ -123,7 +123,7 @@ export function trafficPlan(deployment: DeploymentConfig | undefined, capacity: 
     case 'ALL_AT_ONCE':
       return ending([split(0, 100)]);
     default:
-      return { steps: [split(0, 100)], guardedUntilSeconds: 0, doneAtSeconds: termination };
+      return { steps: [split(0, 100)], guardedUntilSeconds: 0, doneAtSeconds: 0 };
   }
 }
 
