@@ -66,16 +66,34 @@ export interface EndpointConfigSeed {
   behavior: { alarmsWhileServing: string[]; failsHealthCheck: boolean };
 }
 
+export const AUTO_ROLLBACK_WITH_DELETED_CONFIG = ['restores', 'fails'] as const;
+
 export interface EndpointSeed {
   name: string;
   endpointConfigName: string;
   status: string;
+  /**
+   * Requests the endpoint receives per minute; 0: none, so every alarm on its metrics has no datapoints
+   * (CloudWatch publishes SageMaker's invocation metrics only for requests that happen).
+   */
+  invocationsPerMinute: number;
+  /**
+   * What SageMaker's auto-rollback does when the configuration it rolls back to was deleted during the
+   * deployment (AWS documents neither): `restores` the old fleet anyway, or `fails` (UpdateRollbackFailed).
+   */
+  autoRollbackWithDeletedConfig: (typeof AUTO_ROLLBACK_WITH_DELETED_CONFIG)[number];
 }
+
+export const TREAT_MISSING_DATA = ['missing', 'ignore', 'breaching', 'notBreaching'] as const;
+export type TreatMissingData = (typeof TREAT_MISSING_DATA)[number];
 
 export interface AlarmSeed {
   name: string;
+  /** The state at the run's start, and what the metric shows: `INSUFFICIENT_DATA` means no datapoints. */
   state: AlarmState;
   flips: Array<{ atSeconds: number; state: AlarmState }>;
+  /** What a period without datapoints means (CloudWatch's `TreatMissingData`; default `missing`). */
+  treatMissingData: TreatMissingData;
   metricName?: string;
   namespace?: string;
   dimensions?: Record<string, string>;
@@ -178,7 +196,12 @@ const endpointConfigSchema = z.strictObject({
     .array(
       z.strictObject({
         name: name.default('AllTraffic'),
-        instanceType: z.string().default('ml.m5.large'),
+        instanceType: z
+          .enum(
+            Object.values(SageMakerApi.ProductionVariantInstanceType),
+            'expected an endpoint instance type of the SageMaker API, such as ml.m5.large',
+          )
+          .default('ml.m5.large'),
         instanceCount: z.number().int().min(1).default(1),
       }),
     )
@@ -196,12 +219,22 @@ const endpointSchema = z.strictObject({
   name,
   endpointConfigName: name,
   status: z.string().default('InService'),
+  invocationsPerMinute: z
+    .number('expected a number of requests per minute (0: no traffic)')
+    .min(0, 'expected requests per minute ≥ 0 (0: no traffic)')
+    .default(60),
+  autoRollbackWithDeletedConfig: z
+    .enum(AUTO_ROLLBACK_WITH_DELETED_CONFIG, 'expected restores or fails')
+    .default('restores'),
 });
 
 const alarmSchema = z.strictObject({
   name,
   state: alarmState.default('OK'),
   flips: z.array(z.strictObject({ atSeconds: seconds, state: alarmState })).default([]),
+  treatMissingData: z
+    .enum(TREAT_MISSING_DATA, `expected one of ${TREAT_MISSING_DATA.join(', ')}`)
+    .default('missing'),
   metricName: z.string().optional(),
   namespace: z.string().optional(),
   dimensions: z.record(z.string(), z.string()).optional(),

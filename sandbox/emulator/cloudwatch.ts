@@ -4,10 +4,11 @@ import { AwsApiError, type EmittedEvent, type OperationContext, type ServiceEmul
 /**
  * CloudWatch alarms of the sandbox, spoken as the installed `@aws-sdk/client-cloudwatch` speaks them
  * (AWS JSON 1.0, `x-amzn-query-mode: true`, target `GraniteServiceVersion20100801`; the server owns the
- * wire). An alarm's state over time follows its seed state, its `flips`, and the traffic the endpoint
- * world reports for configs whose `behavior.alarmsWhileServing` names it. Every state change is recorded,
- * shows in `DescribeAlarmHistory`, and is emitted as the real `CloudWatch Alarm State Change` event at the
- * virtual moment it happens.
+ * wire). An alarm's state follows what its metric shows: its seed state and `flips` (scripted), the errors
+ * of a config whose `behavior.alarmsWhileServing` names it while that config takes traffic, and whether the
+ * endpoint its dimensions name gets any requests at all. A period without datapoints is judged by the
+ * alarm's `TreatMissingData`. Every state change is recorded, shows in `DescribeAlarmHistory`, and is
+ * emitted as the real `CloudWatch Alarm State Change` event at the virtual moment it happens.
  */
 
 /** One metric period: an alarm sees traffic (or its end) one evaluation later. */
@@ -96,6 +97,8 @@ interface StateRecord {
 interface Alarm {
   seed: AlarmSeed;
   arn: string;
+  /** What the metric shows by the script (seed state, then flips); `INSUFFICIENT_DATA`: no datapoints. */
+  scripted: AlarmState;
   current: StateRecord;
   transitions: Array<{ from: StateRecord; to: StateRecord }>;
 }
@@ -111,41 +114,90 @@ const reasonTime = (ms: number) => {
 /** Java's double formatting, as in CloudWatch's reasons: 7 → `7.0`. */
 const javaDouble = (n: number) => (Number.isInteger(n) ? n.toFixed(1) : String(n));
 
-/** The state record an alarm with the sandbox's metric settings would show after evaluating at `at`. */
-function evaluation(value: AlarmState, previous: AlarmState | undefined, at: number): StateRecord {
-  const queryDate = at;
+/**
+ * Why an alarm is in a state: its one datapoint was above or below the threshold, there was none and
+ * `TreatMissingData` decided, or the alarm was just created.
+ */
+type Verdict =
+  | 'breaching'
+  | 'not-breaching'
+  | 'no-data'
+  | 'treated-breaching'
+  | 'treated-not-breaching'
+  | 'created';
+
+const STATE_OF: Record<Verdict, AlarmState> = {
+  breaching: 'ALARM',
+  'not-breaching': 'OK',
+  'no-data': 'INSUFFICIENT_DATA',
+  'treated-breaching': 'ALARM',
+  'treated-not-breaching': 'OK',
+  created: 'INSUFFICIENT_DATA',
+};
+
+/** What a seed state says when the run starts (CloudWatch's wording for an alarm in that state). */
+const SEEDED: Record<AlarmState, Verdict> = {
+  OK: 'not-breaching',
+  ALARM: 'breaching',
+  INSUFFICIENT_DATA: 'created',
+};
+
+/**
+ * The state record an alarm with the sandbox's metric settings shows after evaluating at `at`, in
+ * CloudWatch's words (StateReason and StateReasonData as DescribeAlarms and the state change event carry
+ * them; the missing-data reasons as CloudWatch writes them for TreatMissingData `breaching` and
+ * `notBreaching`).
+ */
+function evaluation(verdict: Verdict, at: number): StateRecord {
+  const value = STATE_OF[verdict];
   const datapointAt = Math.floor((at - PERIOD_SECONDS * 1000) / 60_000) * 60_000;
-  const base = {
-    version: '1.0',
-    queryDate: cwTime(queryDate),
-    startDate: cwTime(datapointAt),
-    statistic: 'Sum',
-    period: PERIOD_SECONDS,
-  };
-  if (value === 'INSUFFICIENT_DATA') {
-    return {
-      value,
-      at,
-      reason: previous ? 'Insufficient Data: 1 datapoint was unknown.' : 'Unchecked: Initial alarm creation',
-      reasonData: JSON.stringify({ ...base, recentDatapoints: [], threshold: THRESHOLD }),
-    };
+  const base = { version: '1.0', queryDate: cwTime(at), statistic: 'Sum', period: PERIOD_SECONDS };
+  const noDatapoints = JSON.stringify({ ...base, recentDatapoints: [], threshold: THRESHOLD });
+  switch (verdict) {
+    case 'created':
+      return { value, at, reason: 'Unchecked: Initial alarm creation', reasonData: noDatapoints };
+    case 'no-data':
+      return { value, at, reason: 'Insufficient Data: 1 datapoint was unknown.', reasonData: noDatapoints };
+    case 'treated-breaching':
+    case 'treated-not-breaching':
+      return {
+        value,
+        at,
+        reason:
+          'Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as ' +
+          `[${verdict === 'treated-breaching' ? 'Breaching' : 'NonBreaching'}].`,
+        reasonData: noDatapoints,
+      };
+    case 'breaching':
+    case 'not-breaching': {
+      const datapoint = value === 'ALARM' ? BREACHING_VALUE : 0;
+      const transition = value === 'ALARM' ? 'OK -> ALARM' : 'ALARM -> OK';
+      return {
+        value,
+        at,
+        reason:
+          `Threshold Crossed: 1 out of the last 1 datapoints [${javaDouble(datapoint)} (${reasonTime(datapointAt)})] ` +
+          `was ${value === 'ALARM' ? '' : 'not '}greater than the threshold (${javaDouble(THRESHOLD)}) ` +
+          `(minimum 1 datapoint for ${transition} transition).`,
+        reasonData: JSON.stringify({
+          ...base,
+          startDate: cwTime(datapointAt),
+          recentDatapoints: [datapoint],
+          threshold: THRESHOLD,
+          evaluatedDatapoints: [{ timestamp: cwTime(datapointAt), sampleCount: 60, value: datapoint }],
+        }),
+      };
+    }
   }
-  const datapoint = value === 'ALARM' ? BREACHING_VALUE : 0;
-  const transition = value === 'ALARM' ? 'OK -> ALARM' : 'ALARM -> OK';
-  return {
-    value,
-    at,
-    reason:
-      `Threshold Crossed: 1 out of the last 1 datapoints [${javaDouble(datapoint)} (${reasonTime(datapointAt)})] ` +
-      `was ${value === 'ALARM' ? '' : 'not '}greater than the threshold (${javaDouble(THRESHOLD)}) ` +
-      `(minimum 1 datapoint for ${transition} transition).`,
-    reasonData: JSON.stringify({
-      ...base,
-      recentDatapoints: [datapoint],
-      threshold: THRESHOLD,
-      evaluatedDatapoints: [{ timestamp: cwTime(datapointAt), sampleCount: 60, value: datapoint }],
-    }),
-  };
+}
+
+/**
+ * The requests an endpoint serves, as the endpoint world reports them: how many per minute, and how they
+ * split over the configs that serve them (with the alarms each config's errors breach).
+ */
+export interface TrafficSample {
+  invocationsPerMinute: number;
+  flows: Array<{ config: string; percent: number; breaches: readonly string[] }>;
 }
 
 /** The alarms' state over virtual time; the endpoint world reports traffic to it and listens to it. */
@@ -155,23 +207,43 @@ export class AlarmWorld {
   readonly history: Array<{ name: string; state: AlarmState; at: number }> = [];
   readonly #alarms = new Map<string, Alarm>();
   readonly #listeners: Array<(change: AlarmChange) => void> = [];
+  /** The traffic each endpoint served one metric period ago: what the alarms evaluate now. */
+  readonly #traffic = new Map<string, TrafficSample>();
   readonly #start: number;
 
   constructor(fleet: Pick<Fleet, 'start' | 'account' | 'region' | 'alarms'>) {
     this.#start = fleet.start;
+    // Once the endpoints have told their traffic (before any call is answered): a seed state that missing
+    // data explains (OK under notBreaching, ALARM under breaching) shows CloudWatch's reason for it.
+    this.agenda.at(fleet.start, () => {
+      for (const alarm of this.#alarms.values()) {
+        const verdict = this.#verdict(alarm);
+        const treated = verdict === 'treated-breaching' || verdict === 'treated-not-breaching';
+        if (treated && STATE_OF[verdict] === alarm.current.value)
+          alarm.current = evaluation(verdict, fleet.start);
+      }
+    });
     for (const seed of fleet.alarms) {
       this.#alarms.set(seed.name, {
         seed,
         arn: `arn:aws:cloudwatch:${fleet.region}:${fleet.account}:alarm:${seed.name}`,
-        current: evaluation(seed.state, undefined, fleet.start),
+        scripted: seed.state,
+        current: evaluation(SEEDED[seed.state], fleet.start),
         transitions: [],
       });
       this.history.push({ name: seed.name, state: seed.state, at: fleet.start });
       for (const flip of seed.flips) {
         const at = fleet.start + flip.atSeconds * 1000;
-        this.agenda.at(at, () => this.set(seed.name, flip.state, at));
+        this.agenda.at(at, () => {
+          this.#alarms.get(seed.name)!.scripted = flip.state;
+          this.#evaluate(seed.name, at);
+        });
       }
     }
+    // The seed states are what CloudWatch showed before the run; the first evaluation of the run's own
+    // traffic comes one period in.
+    const first = fleet.start + ALARM_LAG_SECONDS * 1000;
+    this.agenda.at(first, () => this.#evaluateAll(first));
   }
 
   /** Brings the world up to `ctx.now()`; every operation calls it first. */
@@ -192,15 +264,77 @@ export class AlarmWorld {
     this.#listeners.push(listener);
   }
 
+  /** The traffic an endpoint serves when the run starts (it has served it for a while already). */
+  seedTraffic(endpoint: string, sample: TrafficSample): void {
+    this.#traffic.set(endpoint, sample);
+  }
+
   /**
-   * A config whose `alarmsWhileServing` name these alarms started (or stopped) taking traffic at `at`: the
-   * alarms breach (or recover) one metric period later.
+   * The traffic of `endpoint` changed at `at`: the alarms see the period it makes (datapoints or none,
+   * breaching or not) one metric period later.
    */
-  serving(alarmNames: readonly string[], serving: boolean, at: number): void {
+  observe(endpoint: string, sample: TrafficSample, at: number): void {
     const when = at + ALARM_LAG_SECONDS * 1000;
-    for (const name of alarmNames.filter((n) => this.#alarms.has(n))) {
-      this.agenda.at(when, () => this.set(name, serving ? 'ALARM' : 'OK', when));
+    this.agenda.at(when, () => {
+      this.#traffic.set(endpoint, sample);
+      this.#evaluateAll(when);
+    });
+  }
+
+  #evaluateAll(at: number): void {
+    for (const name of this.#alarms.keys()) this.#evaluate(name, at);
+  }
+
+  /**
+   * The datapoint an alarm's last period holds: none when the endpoint its `EndpointName` dimension names
+   * got no requests (or none on the config its `EndpointConfigName` dimension names: CloudWatch publishes
+   * that dimension only once the config takes traffic), a breach while a config that misbehaves for it
+   * serves requests, otherwise what the script says.
+   */
+  #datapoint(alarm: Alarm): 'breaching' | 'not-breaching' | undefined {
+    const dimensions = alarm.seed.dimensions ?? {};
+    const watched =
+      dimensions.EndpointName === undefined ? undefined : this.#traffic.get(dimensions.EndpointName);
+    const serving = (sample: TrafficSample) =>
+      sample.invocationsPerMinute > 0
+        ? sample.flows.filter(
+            (f) =>
+              f.percent > 0 &&
+              (dimensions.EndpointConfigName === undefined || f.config === dimensions.EndpointConfigName),
+          )
+        : [];
+    // An alarm on no endpoint of the fleet is breached by any endpoint serving a config that breaches it.
+    const flows = watched ? serving(watched) : [...this.#traffic.values()].flatMap(serving);
+    if (watched && flows.length === 0) return undefined;
+    if (flows.some((f) => f.breaches.includes(alarm.seed.name))) return 'breaching';
+    if (alarm.scripted === 'INSUFFICIENT_DATA') return undefined;
+    return alarm.scripted === 'ALARM' ? 'breaching' : 'not-breaching';
+  }
+
+  /**
+   * What an alarm's evaluation concludes; `undefined`: keep the state. A period without datapoints is judged
+   * by `TreatMissingData` (CloudWatch user guide, "Configuring how CloudWatch alarms treat missing data"):
+   * `missing` → INSUFFICIENT_DATA, `ignore` → the state is kept, `notBreaching` → OK, `breaching` → ALARM.
+   */
+  #verdict(alarm: Alarm): Verdict | undefined {
+    const datapoint = this.#datapoint(alarm);
+    if (datapoint) return datapoint;
+    switch (alarm.seed.treatMissingData) {
+      case 'missing':
+        return 'no-data';
+      case 'ignore':
+        return undefined;
+      case 'notBreaching':
+        return 'treated-not-breaching';
+      case 'breaching':
+        return 'treated-breaching';
     }
+  }
+
+  #evaluate(name: string, at: number): void {
+    const alarm = this.#alarms.get(name)!;
+    const verdict = this.#verdict(alarm);
+    if (verdict) this.#set(alarm, verdict, at);
   }
 
   snapshot(): Array<{ name: string; state: AlarmState }> {
@@ -272,7 +406,7 @@ export class AlarmWorld {
       DatapointsToAlarm: 1,
       Threshold: THRESHOLD,
       ComparisonOperator: 'GreaterThanThreshold',
-      TreatMissingData: 'missing',
+      TreatMissingData: seed.treatMissingData,
     };
   }
 
@@ -284,14 +418,15 @@ export class AlarmWorld {
     return alarm.seed.namespace ?? 'AWS/SageMaker';
   }
 
-  /** Moves an alarm to `value` at `at`; a move to the state it is in changes nothing, as in CloudWatch. */
-  set(name: string, value: AlarmState, at: number): void {
-    const alarm = this.#alarms.get(name);
-    if (!alarm || alarm.current.value === value) return;
+  /** Moves an alarm to the state `verdict` gives; a move to the state it is in changes nothing, as in CloudWatch. */
+  #set(alarm: Alarm, verdict: Verdict, at: number): void {
+    const value = STATE_OF[verdict];
+    if (alarm.current.value === value) return;
     const from = alarm.current;
-    const to = evaluation(value, from.value, at);
+    const to = evaluation(verdict, at);
     alarm.current = to;
     alarm.transitions.push({ from, to });
+    const name = alarm.seed.name;
     this.history.push({ name, state: value, at });
     this.agenda.emit(this.#event(alarm, from, to));
     const change = { name, state: value, previous: from.value, at };

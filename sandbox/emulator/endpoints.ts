@@ -1,6 +1,10 @@
-import type { CapacitySize, DeploymentConfig } from '@aws-sdk/client-sagemaker';
-import type { EndpointConfigSeed, Fleet } from '../fleet.ts';
-import type { AlarmWorld } from './cloudwatch.ts';
+import {
+  ProductionVariantInstanceType,
+  type CapacitySize,
+  type DeploymentConfig,
+} from '@aws-sdk/client-sagemaker';
+import type { EndpointConfigSeed, EndpointSeed, Fleet } from '../fleet.ts';
+import type { AlarmWorld, TrafficSample } from './cloudwatch.ts';
 import { AwsApiError, type OperationContext, type ServiceEmulator } from './types.ts';
 
 /**
@@ -11,7 +15,10 @@ import { AwsApiError, type OperationContext, type ServiceEmulator } from './type
 
 /** How long SageMaker takes to bring up the new fleet (or a rolling batch) until it passes health checks. */
 export const PROVISION_SECONDS = 120;
-/** How long an auto-rollback takes: traffic goes back at once, the endpoint is `RollingBack` meanwhile. */
+/**
+ * How long a blue/green auto-rollback takes: traffic goes back to the old fleet at once, the new fleet is
+ * torn down meanwhile and the endpoint stays `Updating` (a rolling rollback re-provisions old batches).
+ */
 export const ROLLBACK_SECONDS = 60;
 /** How long SageMaker waits for an unhealthy fleet when the deployment sets no timeout. */
 export const DEFAULT_TIMEOUT_SECONDS = 600;
@@ -26,9 +33,11 @@ export interface TrafficStep {
 export interface TrafficPlan {
   steps: TrafficStep[];
   /**
-   * Seconds after the new fleet became healthy when the old fleet is removed and the deployment ends: the
-   * end of the guardrail window, in which an alarm makes SageMaker roll back.
+   * Seconds after the new fleet became healthy when the last baking period ends: until then an alarm in
+   * `ALARM` makes SageMaker roll back (the guardrail window).
    */
+  guardedUntilSeconds: number;
+  /** Seconds after the new fleet became healthy when the old fleet is removed and the deployment ends. */
   doneAtSeconds: number;
 }
 
@@ -46,20 +55,29 @@ function instancesOf(size: CapacitySize, capacity: number): number {
 
 /**
  * The traffic steps of a deployment, from the moment the new fleet is healthy. Pure: the emulator plays it
- * on the virtual clock. Without a `DeploymentConfig` SageMaker shifts all traffic at once and removes the
- * old fleet right away.
+ * on the virtual clock.
  *
- * Timelines (W = WaitIntervalInSeconds, T = TerminationWaitInSeconds):
+ * Timelines (W = WaitIntervalInSeconds, the baking period; T = TerminationWaitInSeconds):
  *   ALL_AT_ONCE  0: 100% ── bake W ── T ── done
- *   CANARY       0: canary ── W ── 100% ── T ── done
- *   LINEAR       0: step ── W ── 2·step ── W … 100% ── T ── done
- *   rolling      0: batch ── W ── 2·batch ── W … 100% ── W ── done (every batch bakes W)
+ *   CANARY       0: canary ── bake W ── 100% ── final bake W ── T ── done
+ *   LINEAR       0: step ── bake W ── 2·step ── bake W … 100% ── final bake W ── T ── done
+ *   rolling      0: batch ── bake W ── 2·batch ── bake W … 100% ── bake W ── done
+ *   none         0: 100% ── done
+ * Alarms are watched during the baking periods only: T is "additional waiting time after the completion of
+ * an endpoint deployment" (API reference, BlueGreenUpdatePolicy), so an alarm then rolls nothing back.
+ *
+ * The final bake: "If none of the alarms trip, then all of the traffic shifts to the green fleet and there
+ * is a final baking period" (developer guide, "Use canary traffic shifting"); W is "the duration of the
+ * baking period" and T runs "after the final baking period" (ibid. and "Use linear traffic shifting"). The
+ * guide names no other length for it, so the final bake lasts W. Without a `DeploymentConfig` SageMaker
+ * shifts all traffic at once with "no final baking period" ("Exclusions") and removes the old fleet.
  *
  * @example trafficPlan({ BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'CANARY',
  *   WaitIntervalInSeconds: 300, CanarySize: { Type: 'CAPACITY_PERCENT', Value: 25 } },
  *   TerminationWaitInSeconds: 60 } }, 4)
  *   // → { steps: [{ offsetSeconds: 0, weights: { old: 75, new: 25 } },
- *   //             { offsetSeconds: 300, weights: { old: 0, new: 100 } }], doneAtSeconds: 360 }
+ *   //             { offsetSeconds: 300, weights: { old: 0, new: 100 } }],
+ *   //     guardedUntilSeconds: 600, doneAtSeconds: 660 }
  */
 export function trafficPlan(deployment: DeploymentConfig | undefined, capacity: number): TrafficPlan {
   const rolling = deployment?.RollingUpdatePolicy;
@@ -73,33 +91,39 @@ export function trafficPlan(deployment: DeploymentConfig | undefined, capacity: 
     const steps = Array.from({ length: batches }, (_, k) =>
       split(k * wait, percentOf(Math.min(capacity, (k + 1) * batch), capacity)),
     );
-    return { steps, doneAtSeconds: batches * wait };
+    return { steps, guardedUntilSeconds: batches * wait, doneAtSeconds: batches * wait };
   }
   const blueGreen = deployment?.BlueGreenUpdatePolicy;
   const routing = blueGreen?.TrafficRoutingConfiguration;
   const wait = routing?.WaitIntervalInSeconds ?? 0;
   const termination = blueGreen?.TerminationWaitInSeconds ?? 0;
+  // The last shift brings the new fleet to 100%, then its final bake runs W, then T.
+  const ending = (steps: TrafficStep[]): TrafficPlan => {
+    const guardedUntilSeconds = steps.at(-1)!.offsetSeconds + wait;
+    return { steps, guardedUntilSeconds, doneAtSeconds: guardedUntilSeconds + termination };
+  };
   switch (routing?.Type) {
     case 'CANARY': {
       const canary = routing.CanarySize;
       const percent =
         canary?.Type === 'INSTANCE_COUNT' ? percentOf(canary.Value ?? 0, capacity) : (canary?.Value ?? 0);
-      return { steps: [split(0, percent), split(wait, 100)], doneAtSeconds: wait + termination };
+      return ending([split(0, percent), split(wait, 100)]);
     }
     case 'LINEAR': {
       const step = routing.LinearStepSize;
       const stepPercent =
         step?.Type === 'INSTANCE_COUNT' ? ((step.Value ?? 0) / capacity) * 100 : (step?.Value ?? 100);
       const count = Math.ceil(100 / stepPercent - 1e-9);
-      const steps = Array.from({ length: count }, (_, k) =>
-        split(k * wait, Math.min(100, Math.round((k + 1) * stepPercent))),
+      return ending(
+        Array.from({ length: count }, (_, k) =>
+          split(k * wait, Math.min(100, Math.round((k + 1) * stepPercent))),
+        ),
       );
-      return { steps, doneAtSeconds: (count - 1) * wait + termination };
     }
     case 'ALL_AT_ONCE':
-      return { steps: [split(0, 100)], doneAtSeconds: wait + termination };
+      return ending([split(0, 100)]);
     default:
-      return { steps: [split(0, 100)], doneAtSeconds: termination };
+      return { steps: [split(0, 100)], guardedUntilSeconds: 0, doneAtSeconds: 0 };
   }
 }
 
@@ -119,34 +143,51 @@ interface EndpointConfigRecord {
   behavior: EndpointConfigSeed['behavior'];
 }
 
-type Phase = 'provisioning' | 'shifting' | 'rolling-back';
+/**
+ * The instances a configuration described when SageMaker deployed it. They outlive the configuration: a
+ * deleted config's endpoint keeps serving (and billing) under the config's name.
+ */
+type ServingFleet = Pick<EndpointConfigRecord, 'name' | 'variants' | 'behavior'>;
+
+type Phase = 'provisioning' | 'shifting' | 'rolling-back' | 'rollback-failed';
 
 interface Deployment {
-  target: string;
-  previous: string;
+  target: ServingFleet;
+  previous: ServingFleet;
   startedAt: number;
   config: DeploymentConfig | undefined;
   alarms: string[];
   phase: Phase;
   /** Percent of traffic on the new fleet. */
   newWeight: number;
-  /** Inside the guardrail window: from the first traffic shift until the old fleet is removed. */
+  /** Inside the guardrail window: from the first traffic shift until the last baking period ends. */
   guarding: boolean;
   healthyAt?: number;
   over: boolean;
+  /** Instances the deployment holds beside the live fleet, by instance type (they count against quotas). */
+  extra: Record<string, number>;
 }
 
 interface EndpointRecord {
   name: string;
   arn: string;
-  configName: string;
+  /** What serves the endpoint's traffic, under the name `EndpointConfigName` shows. */
+  live: ServingFleet;
   status: string;
   failureReason?: string;
   createdAt: number;
   modifiedAt: number;
   lastDeploymentConfig?: DeploymentConfig;
   deployment?: Deployment;
+  invocationsPerMinute: number;
+  autoRollbackWithDeletedConfig: EndpointSeed['autoRollbackWithDeletedConfig'];
 }
+
+/** Statuses in which an endpoint serves no requests. */
+const NOT_SERVING = new Set(['OutOfService', 'Creating', 'Failed', 'Deleting']);
+
+/** The instance types a production variant may use (the API model's enum, as the installed SDK has it). */
+const INSTANCE_TYPES: readonly string[] = Object.values(ProductionVariantInstanceType);
 
 const NO_BEHAVIOR: EndpointConfigSeed['behavior'] = { alarmsWhileServing: [], failsHealthCheck: false };
 
@@ -186,11 +227,16 @@ function checkRange(
   if (value > max) throw constraint(member, value, `Member must have value less than or equal to ${max}`);
 }
 
-/** A capacity size as a share of the new fleet, checked against `[min, max]` percent. */
+/**
+ * A capacity size as a share of each variant's instance count, checked against `[min, max]` percent: the
+ * API reference states every size limit per variant ("Value must be between 5% to 50% of the variant's total
+ * instance count"). The message is the sandbox's (AWS's text for these refusals is not published); it
+ * names the member, the value, the variant and the limit.
+ */
 function checkSize(
   member: string,
   size: CapacitySize | undefined,
-  capacity: number,
+  variants: readonly VariantRecord[],
   percent: { min: number; max: number },
 ): void {
   if (!size) throw constraint(member, null, 'Member must not be null');
@@ -202,17 +248,29 @@ function checkSize(
     );
   }
   checkRange(`${member}.value`, size.Value, 1, Number.MAX_SAFE_INTEGER, true);
-  const share = size.Type === 'INSTANCE_COUNT' ? ((size.Value ?? 0) / capacity) * 100 : (size.Value ?? 0);
-  if (share < percent.min || share > percent.max) {
-    throw validation(
-      `${member} ${size.Value} ${size.Type} is ${Math.round(share)}% of the new fleet's ${capacity} instance(s); ` +
-        `it must be between ${percent.min}% and ${percent.max}% of capacity.`,
-    );
+  for (const variant of variants) {
+    const count = variant.InitialInstanceCount;
+    const share = size.Type === 'INSTANCE_COUNT' ? ((size.Value ?? 0) / count) * 100 : (size.Value ?? 0);
+    if (share < percent.min || share > percent.max) {
+      throw validation(
+        `${member} ${size.Value} ${size.Type} is ${Math.round(share)}% of variant ${variant.VariantName}'s ` +
+          `${count} instance(s); it must be between ${percent.min}% and ${percent.max}% of the variant's ` +
+          'total instance count.',
+      );
+    }
   }
 }
 
-/** The DeploymentConfig limits UpdateEndpoint enforces (API reference, DeploymentConfig and members). */
-function validateDeploymentConfig(config: DeploymentConfig, capacity: number): void {
+/**
+ * The DeploymentConfig limits UpdateEndpoint enforces (API reference: DeploymentConfig, BlueGreenUpdatePolicy,
+ * TrafficRoutingConfig, RollingUpdatePolicy, AutoRollbackConfig), for a move from the `old` fleet's variants
+ * to the `target` config's.
+ */
+function validateDeploymentConfig(
+  config: DeploymentConfig,
+  target: readonly VariantRecord[],
+  old: readonly VariantRecord[],
+): void {
   const blueGreen = config.BlueGreenUpdatePolicy;
   const rolling = config.RollingUpdatePolicy;
   if (!blueGreen === !rolling) {
@@ -234,10 +292,12 @@ function validateDeploymentConfig(config: DeploymentConfig, capacity: number): v
       );
     }
     checkRange(`${routingPath}.waitIntervalInSeconds`, routing.WaitIntervalInSeconds, 0, 3600, true);
+    // CanarySize: "less than or equal to 50% of the variant's total instance count"; LinearStepSize:
+    // "10-50% of the variant's total instance count" (API reference, TrafficRoutingConfig).
     if (routing.Type === 'CANARY')
-      checkSize(`${routingPath}.canarySize`, routing.CanarySize, capacity, { min: 0, max: 50 });
+      checkSize(`${routingPath}.canarySize`, routing.CanarySize, target, { min: 0, max: 50 });
     if (routing.Type === 'LINEAR') {
-      checkSize(`${routingPath}.linearStepSize`, routing.LinearStepSize, capacity, { min: 10, max: 50 });
+      checkSize(`${routingPath}.linearStepSize`, routing.LinearStepSize, target, { min: 10, max: 50 });
     }
     checkRange(`${path}.terminationWaitInSeconds`, blueGreen.TerminationWaitInSeconds, 0, 3600);
     checkRange(
@@ -249,7 +309,17 @@ function validateDeploymentConfig(config: DeploymentConfig, capacity: number): v
   }
   if (rolling) {
     const path = 'deploymentConfig.rollingUpdatePolicy';
-    checkSize(`${path}.maximumBatchSize`, rolling.MaximumBatchSize, capacity, { min: 0, max: 50 });
+    // "If you're doing a rolling deployment, there are additional feature-based exclusions: … Multi-variant
+    // inference endpoints" (developer guide, deployment guardrails "Exclusions").
+    if (target.length > 1 || old.length > 1) {
+      throw validation(
+        `RollingUpdatePolicy supports endpoints with a single production variant only; the endpoint runs ` +
+          `${old.length} and the new endpoint configuration has ${target.length}.`,
+      );
+    }
+    // MaximumBatchSize: "Value must be between 5% to 50% of the variant's total instance count" (API
+    // reference, RollingUpdatePolicy).
+    checkSize(`${path}.maximumBatchSize`, rolling.MaximumBatchSize, target, { min: 5, max: 50 });
     checkRange(`${path}.waitIntervalInSeconds`, rolling.WaitIntervalInSeconds, 0, 3600, true);
     checkRange(
       `${path}.maximumExecutionTimeoutInSeconds`,
@@ -257,8 +327,9 @@ function validateDeploymentConfig(config: DeploymentConfig, capacity: number): v
       600,
       28_800,
     );
+    // RollbackMaximumBatchSize brings the old fleet back; its default is "100% of total capacity".
     if (rolling.RollbackMaximumBatchSize) {
-      checkSize(`${path}.rollbackMaximumBatchSize`, rolling.RollbackMaximumBatchSize, capacity, {
+      checkSize(`${path}.rollbackMaximumBatchSize`, rolling.RollbackMaximumBatchSize, old, {
         min: 0,
         max: 100,
       });
@@ -283,6 +354,41 @@ function validateDeploymentConfig(config: DeploymentConfig, capacity: number): v
     });
   }
 }
+
+/** The instances of `type` among `variants`. */
+const instancesOfType = (variants: readonly VariantRecord[], type: string) =>
+  variants.filter((v) => v.InstanceType === type).reduce((n, v) => n + v.InitialInstanceCount, 0);
+
+/**
+ * The instances a deployment holds beside the live fleet, by type: blue/green brings up the whole new fleet
+ * next to the old one (an UpdateEndpoint without DeploymentConfig too: SageMaker "uses a blue/green
+ * deployment strategy with all at once traffic shifting by default", API reference, BlueGreenUpdatePolicy);
+ * rolling brings up one batch before it removes as many old instances.
+ */
+function deploymentExtra(target: ServingFleet, config: DeploymentConfig | undefined): Record<string, number> {
+  const batch = config?.RollingUpdatePolicy?.MaximumBatchSize;
+  const extra: Record<string, number> = {};
+  for (const v of target.variants) {
+    const count = v.InitialInstanceCount;
+    extra[v.InstanceType] =
+      (extra[v.InstanceType] ?? 0) + (batch ? Math.min(count, instancesOf(batch, count)) : count);
+  }
+  return extra;
+}
+
+/**
+ * AWS's ResourceLimitExceeded text for endpoint instances, as SageMaker answers CreateEndpoint and
+ * UpdateEndpoint today (the older "Please contact AWS support …" ending is gone; aws-samples/aws-genai-llm-chatbot
+ * #244 quotes the current one).
+ */
+const quotaExceeded = (type: string, quota: number, used: number, delta: number) =>
+  new AwsApiError(
+    'ResourceLimitExceeded',
+    `The account-level service limit '${type} for endpoint usage' is ${quota} Instances, with current ` +
+      `utilization of ${used} Instances and a request delta of ${delta} Instances. Please use AWS Service ` +
+      'Quotas to request an increase for this quota. If AWS Service Quotas is not available, contact AWS ' +
+      'support to request an increase for this quota.',
+  );
 
 /** The endpoints' state over virtual time, with what the report draws (traffic split, status changes). */
 export class EndpointWorld {
@@ -324,14 +430,18 @@ export class EndpointWorld {
     });
     fleet.endpoints.forEach((seed, i) => {
       const createdAt = fleet.start - (fleet.endpoints.length - i) * 86_400_000;
-      this.#endpoints.set(seed.name, {
+      const endpoint: EndpointRecord = {
         name: seed.name,
         arn: this.#arn('endpoint', seed.name),
-        configName: seed.endpointConfigName,
+        // The fleet file's cross-checks make every seed endpoint's configuration exist.
+        live: this.#configs.get(seed.endpointConfigName)!,
         status: seed.status,
         createdAt,
         modifiedAt: createdAt,
-      });
+        invocationsPerMinute: seed.invocationsPerMinute,
+        autoRollbackWithDeletedConfig: seed.autoRollbackWithDeletedConfig,
+      };
+      this.#endpoints.set(seed.name, endpoint);
       this.statusHistory.push({
         endpoint: seed.name,
         at: fleet.start,
@@ -345,6 +455,7 @@ export class EndpointWorld {
           weights: { [seed.endpointConfigName]: 100 },
         });
       }
+      alarms.seedTraffic(seed.name, this.#sample(endpoint));
     });
     alarms.onChange((change) => {
       if (change.state !== 'ALARM') return;
@@ -370,7 +481,7 @@ export class EndpointWorld {
       endpoints: [...this.#endpoints.values()].map((e) => ({
         name: e.name,
         status: e.status,
-        endpointConfigName: e.configName,
+        endpointConfigName: e.live.name,
       })),
       endpointConfigs: [...this.#configs.keys()],
       alarms: this.alarms.snapshot(),
@@ -415,64 +526,35 @@ export class EndpointWorld {
     return record;
   }
 
+  /**
+   * Deletes a configuration whatever uses it, as SageMaker does: the API reference only warns ("You must not
+   * delete an EndpointConfig in use by an endpoint that is live or while the UpdateEndpoint or CreateEndpoint
+   * operations are being performed on the endpoint"). An endpoint keeps serving a deleted config's fleet
+   * and `DescribeEndpoint` keeps naming it (terraform-provider-aws #48997: "leaving the endpoint in a state
+   * where it references a non-existent configuration"); `update` then refuses it.
+   */
   deleteConfig(name: string): void {
     this.config(name);
-    for (const e of this.#endpoints.values()) {
-      const role =
-        e.configName === name
-          ? 'uses it'
-          : e.deployment?.target === name
-            ? 'is being updated to it'
-            : undefined;
-      if (role) {
-        throw validation(
-          `Cannot delete endpoint configuration "${name}": endpoint "${e.name}" ${role} (status ${e.status}).`,
-        );
-      }
-    }
     this.#configs.delete(name);
   }
 
-  /** Instances of `type` held by all endpoints now: their live fleets and any fleet a deployment adds. */
-  #usage(type: string): number {
+  /** Instances of `type` held by all endpoints now (live fleets and deployments), `except` one deployment. */
+  #usage(type: string, except?: Deployment): number {
     let used = 0;
     for (const e of this.#endpoints.values()) {
-      used += this.#instances(this.#configs.get(e.configName), type);
-      if (e.deployment) used += this.#deploymentDelta(e.deployment, type);
+      used += instancesOfType(e.live.variants, type);
+      if (e.deployment && e.deployment !== except) used += e.deployment.extra[type] ?? 0;
     }
     return used;
   }
 
-  #instances(config: EndpointConfigRecord | undefined, type: string): number {
-    return (config?.variants ?? [])
-      .filter((v) => v.InstanceType === type)
-      .reduce((n, v) => n + v.InitialInstanceCount, 0);
-  }
-
-  /** Blue/green brings up the whole new fleet beside the old one; rolling, one batch at a time. */
-  #deploymentDelta(d: Pick<Deployment, 'target' | 'config'>, type: string): number {
-    const target = this.#configs.get(d.target);
-    const full = this.#instances(target, type);
-    const batchSize = d.config?.RollingUpdatePolicy?.MaximumBatchSize;
-    if (!batchSize || !target) return full;
-    return Math.min(full, instancesOf(batchSize, capacityOf(target)));
-  }
-
-  #checkQuota(d: Pick<Deployment, 'target' | 'config'>): void {
-    const types = new Set(this.config(d.target).variants.map((v) => v.InstanceType));
-    for (const type of types) {
+  /** Refuses `extra` instances when a quota cannot hold them beside everything in use. */
+  #checkQuota(extra: Record<string, number>, except?: Deployment): void {
+    for (const [type, delta] of Object.entries(extra)) {
       const quota = this.#quotas[type];
-      if (quota === undefined) continue;
-      const used = this.#usage(type);
-      const delta = this.#deploymentDelta(d, type);
-      if (used + delta > quota) {
-        throw new AwsApiError(
-          'ResourceLimitExceeded',
-          `The account-level service limit '${type} for endpoint usage' is ${quota} Instances, with current ` +
-            `utilization of ${used} Instances and a request delta of ${delta} Instances. Please use AWS Service ` +
-            `Quotas to request an increase for this quota.`,
-        );
-      }
+      if (quota === undefined || delta === 0) continue;
+      const used = this.#usage(type, except);
+      if (used + delta > quota) throw quotaExceeded(type, quota, used, delta);
     }
   }
 
@@ -487,11 +569,14 @@ export class EndpointWorld {
     const target = this.config(targetName);
     if (endpoint.status !== 'InService')
       throw validation(`Cannot update in-progress endpoint "${endpoint.arn}".`);
-    if (config) validateDeploymentConfig(config, capacityOf(target));
-    this.#checkQuota({ target: targetName, config });
+    // SageMaker needs the endpoint's current configuration too: once it is deleted, every update fails with
+    // "ValidationException: Could not find endpoint configuration "<old_endpoint_config_arn>""
+    // (terraform-provider-aws #40048; #48997 and its fix #49020: "subsequent apply operations … fail").
+    this.config(endpoint.live.name);
+    if (config) validateDeploymentConfig(config, target.variants, endpoint.live.variants);
     const d: Deployment = {
-      target: targetName,
-      previous: endpoint.configName,
+      target,
+      previous: endpoint.live,
       startedAt: now,
       config,
       alarms: (config?.AutoRollbackConfiguration?.Alarms ?? []).map((a) => a.AlarmName!),
@@ -499,7 +584,9 @@ export class EndpointWorld {
       newWeight: 0,
       guarding: false,
       over: false,
+      extra: deploymentExtra(target, config),
     };
+    this.#checkQuota(d.extra);
     endpoint.deployment = d;
     delete endpoint.failureReason;
     if (config) endpoint.lastDeploymentConfig = config;
@@ -511,27 +598,32 @@ export class EndpointWorld {
         config?.RollingUpdatePolicy?.MaximumExecutionTimeoutInSeconds ??
         DEFAULT_TIMEOUT_SECONDS;
       const at = now + timeout * 1000;
-      agenda.at(at, () => this.#failHealthCheck(endpoint, d, target, at));
+      agenda.at(at, () => this.#failHealthCheck(endpoint, d, at));
     } else {
       const healthyAt = now + PROVISION_SECONDS * 1000;
-      agenda.at(healthyAt, () => this.#healthy(endpoint, d, target, healthyAt));
+      agenda.at(healthyAt, () => this.#healthy(endpoint, d, healthyAt));
     }
     return endpoint;
   }
 
-  //  UpdateEndpoint ── provision (120 s) ── healthy ── traffic steps … ── old fleet removed: InService, new
-  //                                        └── an alarm in ALARM (guardrail window) ── RollingBack (60 s)
-  //                                            ── InService on the OLD config, no FailureReason
-  #healthy(endpoint: EndpointRecord, d: Deployment, target: EndpointConfigRecord, at: number): void {
+  //  UpdateEndpoint ── provision (120 s) ── healthy ── traffic steps and baking periods ── T ── old fleet removed:
+  //                                        │                                                 InService, new config
+  //                                        └── an alarm in ALARM during a baking period ── Updating while the
+  //                                            old fleet takes the traffic back ── InService on the OLD config,
+  //                                            no FailureReason
+  #healthy(endpoint: EndpointRecord, d: Deployment, at: number): void {
     if (d.over) return;
     d.healthyAt = at;
     d.phase = 'shifting';
-    const plan = trafficPlan(d.config, capacityOf(target));
+    const plan = trafficPlan(d.config, capacityOf(d.target));
     const agenda = this.alarms.agenda;
     for (const step of plan.steps) {
       const stepAt = at + step.offsetSeconds * 1000;
       agenda.at(stepAt, () => this.#shift(endpoint, d, step.weights.new, stepAt));
     }
+    agenda.at(at + plan.guardedUntilSeconds * 1000, () => {
+      d.guarding = false;
+    });
     const doneAt = at + plan.doneAtSeconds * 1000;
     agenda.at(doneAt, () => this.#finish(endpoint, d, doneAt));
   }
@@ -547,49 +639,140 @@ export class EndpointWorld {
     this.#setTraffic(endpoint, d, newWeight, at);
   }
 
+  /** Who serves an endpoint's requests now, in percent. */
+  #split(endpoint: EndpointRecord): Array<{ fleet: ServingFleet; percent: number }> {
+    const d = endpoint.deployment;
+    if (!d || d.newWeight === 0) return [{ fleet: endpoint.live, percent: 100 }];
+    return [
+      { fleet: d.previous, percent: 100 - d.newWeight },
+      { fleet: d.target, percent: d.newWeight },
+    ];
+  }
+
+  #sample(endpoint: EndpointRecord): TrafficSample {
+    return {
+      invocationsPerMinute: NOT_SERVING.has(endpoint.status) ? 0 : endpoint.invocationsPerMinute,
+      flows: this.#split(endpoint).map(({ fleet, percent }) => ({
+        config: fleet.name,
+        percent,
+        breaches: fleet.behavior.alarmsWhileServing,
+      })),
+    };
+  }
+
   #setTraffic(endpoint: EndpointRecord, d: Deployment, newWeight: number, at: number): void {
-    const before = d.newWeight;
-    if (before === newWeight) return;
+    if (d.newWeight === newWeight) return;
     d.newWeight = newWeight;
     const weights: Record<string, number> = {};
-    if (newWeight < 100) weights[d.previous] = 100 - newWeight;
-    if (newWeight > 0) weights[d.target] = (weights[d.target] ?? 0) + newWeight;
+    for (const { fleet, percent } of this.#split(endpoint)) {
+      if (percent > 0) weights[fleet.name] = (weights[fleet.name] ?? 0) + percent;
+    }
     this.trafficHistory.push({ endpoint: endpoint.name, at, weights });
-    const alarmsOf = (name: string) => this.#configs.get(name)?.behavior.alarmsWhileServing ?? [];
-    if (before === 0) this.alarms.serving(alarmsOf(d.target), true, at);
-    if (newWeight === 0) this.alarms.serving(alarmsOf(d.target), false, at);
-    if (before < 100 && newWeight === 100) this.alarms.serving(alarmsOf(d.previous), false, at);
-    if (before === 100 && newWeight < 100) this.alarms.serving(alarmsOf(d.previous), true, at);
+    this.alarms.observe(endpoint.name, this.#sample(endpoint), at);
   }
 
   #finish(endpoint: EndpointRecord, d: Deployment, at: number): void {
     if (d.over || d.phase !== 'shifting') return;
     d.over = true;
-    endpoint.configName = d.target;
+    endpoint.live = d.target;
     delete endpoint.deployment;
     this.#setStatus(endpoint, 'InService', at);
   }
 
+  /**
+   * SageMaker's auto-rollback. The endpoint stays `Updating` until it is `InService` on the old config with
+   * no FailureReason: `RollingBack` "only applies to an endpoint that has autoscaling enabled and is
+   * undergoing variant weight or capacity changes as part of an UpdateEndpointWeightsAndCapacities call"
+   * (API reference, DescribeEndpoint, EndpointStatus), never to a deployment's rollback.
+   *
+   * When the old config was deleted during the deployment, AWS documents nothing; the endpoint's
+   * `autoRollbackWithDeletedConfig` says what happens: `restores` (the old fleet comes back anyway) or
+   * `fails` (UpdateRollbackFailed, the traffic split left as it was).
+   */
   #rollBack(endpoint: EndpointRecord, d: Deployment, at: number): void {
     if (d.over || d.phase === 'rolling-back') return;
     d.phase = 'rolling-back';
     d.guarding = false;
-    this.#setStatus(endpoint, 'RollingBack', at);
+    if (!this.#configs.has(d.previous.name) && endpoint.autoRollbackWithDeletedConfig === 'fails') {
+      this.#failRollback(
+        endpoint,
+        d,
+        `Could not find endpoint configuration "${this.#arn('endpoint-config', d.previous.name)}".`,
+        at,
+      );
+      return;
+    }
+    const rolling = d.config?.RollingUpdatePolicy;
+    if (rolling && d.newWeight > 0) {
+      this.#rollBackBatches(endpoint, d, rolling.RollbackMaximumBatchSize, at);
+      return;
+    }
+    // Blue/green: the old fleet never left, so all traffic goes back to it at once.
     this.#setTraffic(endpoint, d, 0, at);
     const doneAt = at + ROLLBACK_SECONDS * 1000;
-    this.alarms.agenda.at(doneAt, () => {
-      d.over = true;
-      delete endpoint.deployment;
-      this.#setStatus(endpoint, 'InService', doneAt);
-    });
+    this.alarms.agenda.at(doneAt, () => this.#rolledBack(endpoint, d, doneAt));
   }
 
-  #failHealthCheck(endpoint: EndpointRecord, d: Deployment, target: EndpointConfigRecord, at: number): void {
+  /**
+   * A rolling deployment rolls back batch by batch: each step brings `RollbackMaximumBatchSize` old
+   * instances back (default "100% of total capacity which means to bring up the whole capacity of the old
+   * fleet at once", API reference, RollingUpdatePolicy) and takes their share of traffic off the new fleet.
+   * The old instances need room under the instance quota; without it the rollback fails as well:
+   * `UpdateRollbackFailed`, "Both the rolling deployment and auto-rollback failed. Your endpoint is in
+   * service with a mix of the old and new endpoint configurations" (API reference, EndpointStatus).
+   */
+  #rollBackBatches(
+    endpoint: EndpointRecord,
+    d: Deployment,
+    rollbackBatchSize: CapacitySize | undefined,
+    at: number,
+  ): void {
+    const old = d.previous.variants[0]!;
+    const capacity = old.InitialInstanceCount;
+    const replaced = Math.max(1, Math.round((d.newWeight / 100) * capacity));
+    const batch = Math.min(
+      replaced,
+      instancesOf(rollbackBatchSize ?? { Type: 'CAPACITY_PERCENT', Value: 100 }, capacity),
+    );
+    const extra = { [old.InstanceType]: batch };
+    try {
+      this.#checkQuota(extra, d);
+    } catch (err) {
+      this.#failRollback(endpoint, d, (err as Error).message, at);
+      return;
+    }
+    d.extra = extra;
+    const agenda = this.alarms.agenda;
+    for (let step = 1; step * batch < replaced + batch; step++) {
+      const stepAt = at + step * PROVISION_SECONDS * 1000;
+      const remaining = Math.max(0, replaced - step * batch);
+      agenda.at(stepAt, () => {
+        this.#setTraffic(endpoint, d, percentOf(remaining, capacity), stepAt);
+        if (remaining === 0) this.#rolledBack(endpoint, d, stepAt);
+      });
+    }
+  }
+
+  #rolledBack(endpoint: EndpointRecord, d: Deployment, at: number): void {
+    d.over = true;
+    delete endpoint.deployment;
+    this.#setStatus(endpoint, 'InService', at);
+  }
+
+  /** The rollback could not bring the old fleet back: the endpoint serves the mix it had. */
+  #failRollback(endpoint: EndpointRecord, d: Deployment, reason: string, at: number): void {
+    d.phase = 'rollback-failed';
+    d.over = true;
+    endpoint.failureReason = reason;
+    this.#setStatus(endpoint, 'UpdateRollbackFailed', at);
+  }
+
+  #failHealthCheck(endpoint: EndpointRecord, d: Deployment, at: number): void {
     if (d.over) return;
     d.over = true;
     delete endpoint.deployment;
     endpoint.failureReason =
-      `The primary container for production variant ${target.variants[0]?.VariantName ?? 'AllTraffic'} did not ` +
+      `The primary container for production variant ${d.target.variants[0]?.VariantName ?? 'AllTraffic'} did not ` +
       'pass the ping health check. Please check CloudWatch logs for this endpoint.';
     this.#setStatus(endpoint, 'InService', at);
   }
@@ -597,20 +780,18 @@ export class EndpointWorld {
   #setStatus(endpoint: EndpointRecord, status: string, at: number): void {
     endpoint.status = status;
     endpoint.modifiedAt = at;
-    this.statusHistory.push({ endpoint: endpoint.name, at, status, endpointConfigName: endpoint.configName });
+    this.statusHistory.push({ endpoint: endpoint.name, at, status, endpointConfigName: endpoint.live.name });
   }
 
   /** DescribeEndpoint's answer. */
   describe(endpoint: EndpointRecord): Record<string, unknown> {
-    const config = this.#configs.get(endpoint.configName);
     const d = endpoint.deployment;
     const variantStatus = (status: string, since: number) => [{ Status: status, StartTime: new Date(since) }];
-    const pending = d && this.#configs.get(d.target);
     return {
       EndpointName: endpoint.name,
       EndpointArn: endpoint.arn,
-      EndpointConfigName: endpoint.configName,
-      ProductionVariants: (config?.variants ?? []).map((v) => ({
+      EndpointConfigName: endpoint.live.name,
+      ProductionVariants: endpoint.live.variants.map((v) => ({
         VariantName: v.VariantName,
         CurrentWeight: v.InitialVariantWeight,
         DesiredWeight: v.InitialVariantWeight,
@@ -622,12 +803,12 @@ export class EndpointWorld {
       CreationTime: new Date(endpoint.createdAt),
       LastModifiedTime: new Date(endpoint.modifiedAt),
       ...(endpoint.lastDeploymentConfig ? { LastDeploymentConfig: endpoint.lastDeploymentConfig } : {}),
-      ...(d && pending
+      ...(d && !d.over
         ? {
             PendingDeploymentSummary: {
-              EndpointConfigName: d.target,
+              EndpointConfigName: d.target.name,
               StartTime: new Date(d.startedAt),
-              ProductionVariants: pending.variants.map((v) => ({
+              ProductionVariants: d.target.variants.map((v) => ({
                 VariantName: v.VariantName,
                 InstanceType: v.InstanceType,
                 CurrentWeight: v.InitialVariantWeight,
@@ -651,7 +832,7 @@ export class EndpointWorld {
   }
 }
 
-function capacityOf(config: EndpointConfigRecord): number {
+function capacityOf(config: ServingFleet): number {
   return config.variants.reduce((n, v) => n + v.InitialInstanceCount, 0);
 }
 
@@ -713,6 +894,13 @@ function parseVariants(input: Record<string, unknown>): VariantRecord[] {
     if (typeof v.InstanceType !== 'string') {
       throw validation(
         `${member}.instanceType: the sandbox serves instance-based variants only; InstanceType is missing.`,
+      );
+    }
+    if (!INSTANCE_TYPES.includes(v.InstanceType)) {
+      throw constraint(
+        `${member}.instanceType`,
+        v.InstanceType,
+        `Member must satisfy enum value set: [${INSTANCE_TYPES.join(', ')}]`,
       );
     }
     const count = v.InitialInstanceCount;

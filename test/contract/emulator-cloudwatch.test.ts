@@ -295,3 +295,149 @@ describe('CloudWatch emulator', () => {
     ]);
   });
 });
+
+describe('CloudWatch emulator: alarms without datapoints', () => {
+  /** An endpoint that gets no requests, and one alarm on it per TreatMissingData value. */
+  const IDLE = `
+start: 2026-11-23T02:00:00Z
+endpointConfigs:
+  - { name: cfg-v1, variants: [{ name: AllTraffic, instanceType: ml.m5.large, instanceCount: 2 }] }
+endpoints:
+  - { name: ep-idle, endpointConfigName: cfg-v1, invocationsPerMinute: 0 }
+alarms:
+  - { name: idle-missing, state: OK, dimensions: { EndpointName: ep-idle } }
+  - { name: idle-ignore, state: ALARM, treatMissingData: ignore, dimensions: { EndpointName: ep-idle } }
+  - { name: idle-not-breaching, state: ALARM, treatMissingData: notBreaching, dimensions: { EndpointName: ep-idle } }
+  - { name: idle-breaching, state: OK, treatMissingData: breaching, dimensions: { EndpointName: ep-idle } }
+`;
+
+  it.each([
+    ['idle-missing', 'missing', 'OK', 'INSUFFICIENT_DATA', 'Insufficient Data: 1 datapoint was unknown.'],
+    ['idle-ignore', 'ignore', 'ALARM', 'ALARM', undefined],
+    [
+      'idle-not-breaching',
+      'notBreaching',
+      'ALARM',
+      'OK',
+      'Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching].',
+    ],
+    [
+      'idle-breaching',
+      'breaching',
+      'OK',
+      'ALARM',
+      'Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [Breaching].',
+    ],
+  ])(
+    'judges a period without datapoints on an endpoint with no traffic by TreatMissingData: %s (%s)',
+    async (name, treatMissingData, before, after, reason) => {
+      // Prepare: SageMaker publishes invocation metrics only for requests that happen, so an idle endpoint's
+      // alarms get no datapoints. "missing: … the alarm … transitions to INSUFFICIENT_DATA", "ignore: The
+      // current alarm state is maintained", "notBreaching: Missing data points are treated as 'good'",
+      // "breaching: … treated as 'bad'" (CloudWatch user guide, "Configuring how CloudWatch alarms treat
+      // missing data"); the reasons are CloudWatch's own texts for each case.
+      const { cloudwatch, events, advance } = await sandbox(IDLE);
+      const describe = async () =>
+        (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms![0]!;
+      const seeded = await describe();
+
+      // Act: the first evaluation of the run comes one period in.
+      await advance(60);
+      const evaluated = await describe();
+      const history = await cloudwatch.send(new DescribeAlarmHistoryCommand({ AlarmName: name }));
+
+      // Assess
+      expect([seeded.StateValue, evaluated.StateValue]).toEqual([before, after]);
+      expect(evaluated.TreatMissingData).toBe(treatMissingData);
+      const changes = alarmEvents(events).filter((e) => e.detail.alarmName === name);
+      if (reason === undefined) {
+        expect(history.AlarmHistoryItems).toEqual([]);
+        expect(changes).toEqual([]);
+        return;
+      }
+      expect(evaluated.StateReason).toBe(reason);
+      expect(JSON.parse(evaluated.StateReasonData!)).toMatchObject({ recentDatapoints: [] });
+      expect(evaluated.StateUpdatedTimestamp).toEqual(new Date(START + 60_000));
+      expect(history.AlarmHistoryItems?.map((i) => i.HistorySummary)).toEqual([
+        `Alarm updated from ${before} to ${after}`,
+      ]);
+      expect(changes).toHaveLength(1);
+      expect(changes[0]).toMatchObject({
+        time: '2026-11-23T02:01:00Z',
+        detail: { state: { value: after, reason }, previousState: { value: before } },
+      });
+    },
+  );
+
+  it('gives an alarm whose seed state the missing data explains the reason CloudWatch gives for it, without a transition', async () => {
+    // Prepare: an idle endpoint's notBreaching alarm is OK because "missing data points are treated as
+    // good", not because a datapoint was fine; its StateReason says so from the start.
+    const { cloudwatch, events, advance } = await sandbox(
+      IDLE.replace(
+        'state: ALARM, treatMissingData: notBreaching',
+        'state: OK, treatMissingData: notBreaching',
+      ),
+    );
+
+    // Act
+    const atStart = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['idle-not-breaching'] }));
+    await advance(600);
+    const later = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['idle-not-breaching'] }));
+
+    // Assess
+    for (const answer of [atStart, later]) {
+      expect(answer.MetricAlarms![0]).toMatchObject({
+        StateValue: 'OK',
+        StateReason:
+          'Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching].',
+        StateUpdatedTimestamp: new Date(START),
+      });
+    }
+    expect(alarmEvents(events).filter((e) => e.detail.alarmName === 'idle-not-breaching')).toEqual([]);
+  });
+
+  it('has no datapoints for an alarm on a new configuration until that configuration takes traffic', async () => {
+    // Prepare: "CloudWatch publishes the metrics with the dimension EndpointConfigName:{New-Ep-Config} after
+    // the new fleet starts receiving traffic" (developer guide, "Auto-Rollback Configuration and Monitoring").
+    const { cloudwatch, sagemaker, advance, world } = await sandbox(
+      FLEET.replace(
+        'alarms:\n',
+        'alarms:\n  - name: cfg-v2-latency\n    metricName: ModelLatency\n' +
+          '    dimensions: { EndpointName: ep-1, VariantName: AllTraffic, EndpointConfigName: cfg-v2 }\n',
+      ),
+    );
+    await cloudwatch.send(new DescribeAlarmsCommand({}));
+
+    // Act: the new fleet takes all traffic 120 s after the update; the alarm sees it one period later.
+    await advance(60);
+    await sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'ep-1', EndpointConfigName: 'cfg-v2' }));
+    await advance(180);
+
+    // Assess
+    expect(
+      world.history.filter((h) => h.name === 'cfg-v2-latency').map((h) => [h.state, (h.at - START) / 1000]),
+    ).toEqual([
+      ['OK', 0],
+      ['INSUFFICIENT_DATA', 60],
+      ['OK', 240],
+    ]);
+  });
+
+  it('has no datapoints either for a misbehaving configuration on an endpoint with no traffic: no requests, no errors', async () => {
+    // Prepare
+    const { cloudwatch, sagemaker, advance } = await sandbox(
+      FLEET.replace(
+        '    endpointConfigName: cfg-v1\n',
+        '    endpointConfigName: cfg-v1\n    invocationsPerMinute: 0\n',
+      ).replace('flips: [{ atSeconds: 1200, state: ALARM }, { atSeconds: 1500, state: OK }]', 'flips: []'),
+    );
+
+    // Act: cfg-v2 breaches caretaker-ep-1-5xx whenever it serves requests.
+    await sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'ep-1', EndpointConfigName: 'cfg-v2' }));
+    await advance(600);
+    const alarm = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['caretaker-ep-1-5xx'] }));
+
+    // Assess
+    expect(alarm.MetricAlarms![0]!.StateValue).toBe('INSUFFICIENT_DATA');
+  });
+});

@@ -112,11 +112,18 @@ faults:
         stopSeconds: 90,
       },
     });
-    expect(fleet.endpoints[0]).toEqual({ name: 'ep-1', endpointConfigName: 'cfg-v1', status: 'InService' });
+    expect(fleet.endpoints[0]).toEqual({
+      name: 'ep-1',
+      endpointConfigName: 'cfg-v1',
+      status: 'InService',
+      invocationsPerMinute: 60,
+      autoRollbackWithDeletedConfig: 'restores',
+    });
     expect(fleet.alarms[0]).toEqual({
       name: 'ep-1-5xx',
       state: 'OK',
       flips: [{ atSeconds: 1200, state: 'ALARM' }],
+      treatMissingData: 'missing',
     });
     expect(fleet.faults).toMatchObject({
       throttle: { DescribeNotebookInstance: 0.3 },
@@ -231,6 +238,30 @@ faults:
       'endpoints:\n  - { name: ep-1, endpointConfigName: cfg-nope }\n',
       'endpoints[0].endpointConfigName',
       /cfg-nope/,
+    ],
+    [
+      'an endpoint with a negative request rate',
+      'endpointConfigs: [{ name: c }]\nendpoints:\n  - { name: ep-1, endpointConfigName: c, invocationsPerMinute: -1 }\n',
+      'endpoints[0].invocationsPerMinute',
+      /got -1; expected requests per minute ≥ 0 \(0: no traffic\)/,
+    ],
+    [
+      'an undocumented answer to an auto-rollback onto a deleted config',
+      'endpointConfigs: [{ name: c }]\nendpoints:\n  - { name: ep-1, endpointConfigName: c, autoRollbackWithDeletedConfig: maybe }\n',
+      'endpoints[0].autoRollbackWithDeletedConfig',
+      /got "maybe"; expected restores or fails/,
+    ],
+    [
+      'an endpoint instance type the API does not have',
+      'endpointConfigs:\n  - { name: c, variants: [{ instanceType: ml.m5.huge }] }\n',
+      'endpointConfigs[0].variants[0].instanceType',
+      /got "ml.m5.huge"; expected an endpoint instance type of the SageMaker API/,
+    ],
+    [
+      'an alarm that treats missing data in a way CloudWatch does not know',
+      'alarms:\n  - { name: a, treatMissingData: notbreaching }\n',
+      'alarms[0].treatMissingData',
+      /got "notbreaching"; expected one of missing, ignore, breaching, notBreaching/,
     ],
     [
       'a duplicate notebook name',
