@@ -1,6 +1,12 @@
 import type http from 'node:http';
 import type { Fleet } from '../fleet.ts';
-import { createDynamoService, type DynamoWorld } from './dynamodb.ts';
+import {
+  createDynamoService,
+  LEDGER_TABLE,
+  stackKeySchema,
+  type DynamoWorld,
+  type KeySchema,
+} from './dynamodb.ts';
 import { EventBus, createEventBridgeService, type BusEvent } from './eventbridge.ts';
 import { FaultInjector } from './faults.ts';
 import { createNotebookService, type NotebookWorld } from './notebooks.ts';
@@ -9,7 +15,7 @@ import type { OperationContext, ServiceEmulator } from './types.ts';
 
 export type { BusEvent } from './eventbridge.ts';
 export type { NotebookWorld, NotebookRecord, NotebookSnapshot } from './notebooks.ts';
-export type { DynamoWorld } from './dynamodb.ts';
+export type { DynamoWorld, KeySchema } from './dynamodb.ts';
 export { CALLER_HEADER, type JournalEntry } from './server.ts';
 
 export interface Emulator {
@@ -34,6 +40,8 @@ export interface EmulatorOptions {
   services?: ServiceEmulator[];
   /** Runs `fire` at virtual time `atMs`; the sandbox passes its VirtualClock's `schedule`. */
   schedule?: (atMs: number, fire: () => void) => void;
+  /** The DynamoDB tables by name; default: the stack's ledger with the key schema serverless.yml declares. */
+  tables?: Record<string, KeySchema>;
 }
 
 /** Without a virtual clock, scheduled changes happen on real time. */
@@ -75,7 +83,7 @@ export async function startEmulator(fleet: Fleet, options: EmulatorOptions = {})
 
   const registry = new ServiceRegistry();
   const notebooks = createNotebookService(fleet, context);
-  const dynamodb = createDynamoService();
+  const dynamodb = createDynamoService(options.tables ?? { [LEDGER_TABLE]: stackKeySchema('LedgerTable') });
   for (const service of [notebooks, createEventBridgeService(bus), dynamodb, ...(options.services ?? [])])
     registry.register(service);
   for (const service of options.services ?? []) service.attach?.(context);
