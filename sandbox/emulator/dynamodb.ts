@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { parseDocument } from 'yaml';
+import { digest } from './faults.ts';
 import { AwsApiError, type ServiceEmulator } from './types.ts';
 
 /**
@@ -693,7 +694,8 @@ export function createDynamoService(schemas: Record<string, KeySchema>): DynamoS
     if (keyed && key) return `${table}/${JSON.stringify(keyed.keyNames.map((n) => key[n]))}`;
     if (input.KeyConditionExpression !== undefined)
       return `${table}/${JSON.stringify(input.ExpressionAttributeValues ?? {})}`;
-    if (input.RequestItems !== undefined) return `batch/${JSON.stringify(input.RequestItems)}`;
+    if (input.RequestItems !== undefined)
+      return `${Object.keys(input.RequestItems as object).join(',')}/batch#${digest(JSON.stringify(input.RequestItems))}`;
     return table;
   };
 

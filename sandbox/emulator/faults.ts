@@ -133,3 +133,9 @@ export function unitInterval(text: string): number {
   h ^= h >>> 16;
   return (h >>> 0) / 0x1_0000_0000;
 }
+
+/** A short, stable name for a long request part (a batch, an event's detail), for resource keys. */
+export const digest = (text: string) =>
+  Math.floor(unitInterval(text) * 0x1_0000_0000)
+    .toString(16)
+    .padStart(8, '0');
