@@ -674,8 +674,18 @@ export function createDynamoService(schemas: Record<string, KeySchema>): DynamoS
     typeof input.ConditionExpression === 'string'
       ? parseCondition(input.ConditionExpression, placeholders)
       : undefined;
-  const returnOnFailure = (input: Json) =>
+  /**
+   * A write's guard: once every placeholder has been used (the update expression's too), its condition on the
+   * item as stored. Returns that item.
+   */
+  const guard = (input: Json, table: Table, key: string, placeholders = placeholdersOf(input)) => {
     enumMember(input, 'ReturnValuesOnConditionCheckFailure', ['NONE', 'ALL_OLD'], 'NONE');
+    const condition = conditionOf(input, placeholders);
+    placeholders.checkAllUsed();
+    const old = table.items.get(key);
+    if (condition && !condition(old)) throw conditionFailed(old, input);
+    return old;
+  };
 
   const world: DynamoWorld = {
     get: (table, key) => {
@@ -719,12 +729,7 @@ export function createDynamoService(schemas: Record<string, KeySchema>): DynamoS
         const item = checkItem(input.Item, 'Item');
         const key = table.itemKeyOf(item);
         const returnValues = enumMember(input, 'ReturnValues', ['NONE', 'ALL_OLD'], 'NONE');
-        returnOnFailure(input);
-        const placeholders = placeholdersOf(input);
-        const condition = conditionOf(input, placeholders);
-        placeholders.checkAllUsed();
-        const old = table.items.get(key);
-        if (condition && !condition(old)) throw conditionFailed(old, input);
+        const old = guard(input, table, key);
         table.items.set(key, clone(item));
         return returned(returnValues, old, item);
       },
@@ -740,17 +745,13 @@ export function createDynamoService(schemas: Record<string, KeySchema>): DynamoS
           ['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'],
           'NONE',
         );
-        returnOnFailure(input);
         if (typeof input.UpdateExpression !== 'string')
           throw validation(
             'The sandbox requires UpdateExpression for UpdateItem (AttributeUpdates is outside the subset)',
           );
         const placeholders = placeholdersOf(input);
         const { actions, updated } = parseUpdate(input.UpdateExpression, placeholders, table.keyNames);
-        const condition = conditionOf(input, placeholders);
-        placeholders.checkAllUsed();
-        const old = table.items.get(key);
-        if (condition && !condition(old)) throw conditionFailed(old, input);
+        const old = guard(input, table, key, placeholders);
         // Apply to a copy: an expression that fails half-way must leave the stored item as it was.
         const item: Item = old ? clone(old) : clone(keyItem);
         for (const action of actions) action(item);
@@ -763,12 +764,7 @@ export function createDynamoService(schemas: Record<string, KeySchema>): DynamoS
         const table = tableOf(input);
         const key = table.keyOf(checkItem(input.Key, 'Key'));
         const returnValues = enumMember(input, 'ReturnValues', ['NONE', 'ALL_OLD'], 'NONE');
-        returnOnFailure(input);
-        const placeholders = placeholdersOf(input);
-        const condition = conditionOf(input, placeholders);
-        placeholders.checkAllUsed();
-        const old = table.items.get(key);
-        if (condition && !condition(old)) throw conditionFailed(old, input);
+        const old = guard(input, table, key);
         table.items.delete(key);
         return returned(returnValues, old, undefined);
       },

@@ -77,6 +77,12 @@ function client<C extends SageMakerClient | DynamoDBClient | EventBridgeClient |
 type Failure = Error & { $metadata: { httpStatusCode?: number; attempts?: number } };
 const failure = (e: unknown) => e as Failure;
 
+/** The gateways' translation (callAws) of a fault that outlived the SDK's 3 attempts. */
+function expectTransient(error: unknown, name: string, httpStatusCode: number) {
+  expect(error).toBeInstanceOf(TransientAwsError);
+  expect((error as Error).cause).toMatchObject({ name, $metadata: { httpStatusCode, attempts: 3 } });
+}
+
 describe('lost responses', () => {
   it('lets the call take effect and answers 500; the SDK’s retry then meets the new status', async () => {
     // Prepare
@@ -164,17 +170,11 @@ describe('faults reach the caller in each service’s words, after the SDK’s r
 
     // Assess: an on-demand table throttles writes with ThrottlingException (botocore's DynamoDB model);
     // @smithy/service-error-classification counts it as throttling, so the SDK retried it.
-    expect(throttled).toBeInstanceOf(TransientAwsError);
-    expect(failure((throttled as Error).cause)).toMatchObject({
-      name: 'ThrottlingException',
-      message: expect.stringMatching(/^Throughput exceeds the current capacity of your table or index\./),
-      $metadata: { httpStatusCode: 400, attempts: 3 },
-    });
-    expect(failed).toBeInstanceOf(TransientAwsError);
-    expect(failure((failed as Error).cause)).toMatchObject({
-      name: 'InternalServerError',
-      $metadata: { httpStatusCode: 500, attempts: 3 },
-    });
+    expectTransient(throttled, 'ThrottlingException', 400);
+    expect((throttled as Error).message).toMatch(
+      /^ThrottlingException: Throughput exceeds the current capacity of your table or index\./,
+    );
+    expectTransient(failed, 'InternalServerError', 500);
     expect(emulator.calls.dynamodb).toEqual({ UpdateItem: 3, GetItem: 3 });
     expect(emulator.ledger.items(TABLE)).toEqual([]);
   });
@@ -199,16 +199,8 @@ describe('faults reach the caller in each service’s words, after the SDK’s r
     const failed = await put(failing);
 
     // Assess: botocore's EventBridge model: ThrottlingException; InternalException is PutEvents' 500.
-    expect(throttled).toBeInstanceOf(TransientAwsError);
-    expect(failure((throttled as Error).cause)).toMatchObject({
-      name: 'ThrottlingException',
-      $metadata: { httpStatusCode: 400, attempts: 3 },
-    });
-    expect(failed).toBeInstanceOf(TransientAwsError);
-    expect(failure((failed as Error).cause)).toMatchObject({
-      name: 'InternalException',
-      $metadata: { httpStatusCode: 500, attempts: 3 },
-    });
+    expectTransient(throttled, 'ThrottlingException', 400);
+    expectTransient(failed, 'InternalException', 500);
     expect(delivered).toEqual([]);
   });
 
@@ -228,17 +220,9 @@ describe('faults reach the caller in each service’s words, after the SDK’s r
     ).catch((e: Error) => e);
 
     // Assess: <Code>Throttling</Code> "Rate exceeded" (AWS knowledge center, cloudwatch-400-error-throttling).
-    expect(first).toBeInstanceOf(TransientAwsError);
-    expect(failure((first as Error).cause)).toMatchObject({
-      name: 'Throttling',
-      message: 'Rate exceeded',
-      $metadata: { httpStatusCode: 400, attempts: 3 },
-    });
-    expect(second).toBeInstanceOf(TransientAwsError);
-    expect(failure((second as Error).cause)).toMatchObject({
-      name: 'InternalFailure',
-      $metadata: { httpStatusCode: 500, attempts: 3 },
-    });
+    expectTransient(first, 'Throttling', 400);
+    expect((first as Error).message).toBe('Throttling: Rate exceeded');
+    expectTransient(second, 'InternalFailure', 500);
     expect(emulator.journal.map((c) => c.outcome)).toEqual([
       ...Array(3).fill('throttle'),
       ...Array(3).fill('lost'),
