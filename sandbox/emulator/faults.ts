@@ -62,7 +62,10 @@ export class FaultInjector {
     const counter = [service, operation, resourceKey].join('\u0000');
     const n = this.#counts.get(counter) ?? 0;
     this.#counts.set(counter, n + 1);
-    const draw = (kind: Fault) => unitInterval([this.faults.seed, kind, counter, n].join('\u0000'));
+    // The services' operation names do not overlap, so the draw leaves the service out: a fleet file's
+    // SageMaker faults fall on the same calls as before other services could be faulted.
+    const draw = (kind: Fault) =>
+      unitInterval([this.faults.seed, kind, operation, resourceKey, n].join('\u0000'));
     if (draw('throttle') < throttle) return 'throttle';
     if (draw('serverError') < serverError) return 'serverError';
     if (draw('lost') < lost) return 'lost';
