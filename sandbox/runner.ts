@@ -35,6 +35,8 @@ export interface SandboxResult {
     };
   }>;
   ignoredEvents: Array<{ index: number; reason: string }>;
+  /** The peak of notebooks InService at the run's start and down at the same moment, all executions together. */
+  maxNotebooksDown: number;
   rejectedEvents: Array<{ index: number; errors: Array<{ field: string; message: string }> }>;
   fleet: {
     notebooks: Array<Record<string, unknown>>;
@@ -234,6 +236,8 @@ export async function runSandbox(
         },
       })),
       ignoredEvents: ignoredEvents.sort((a, b) => a.index - b.index),
+      // The history opens with the fleet's initial statuses, one per notebook: the run's starting state.
+      maxNotebooksDown: notebooksDown(history, fleet.notebooks.length, clock.now()),
       rejectedEvents: rejectedEvents.sort((a, b) => a.index - b.index),
       fleet: {
         notebooks: emulator.notebooks.snapshot(),

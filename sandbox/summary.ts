@@ -81,10 +81,19 @@ export function summarize(result: SandboxResult): string {
   for (const r of result.rejectedEvents) {
     out.push('', `event ${r.index} rejected:`, ...r.errors.map((e) => `  - ${e.field}: ${e.message}`));
   }
-  out.push('', 'fleet after the run:');
+  out.push('', `fleet after the run (at most ${result.maxNotebooksDown} notebook(s) down at once):`);
   out.push(
     table(
-      ['notebook', 'status', 'instance type', 'release', 'lifecycle config', 'root access'],
+      [
+        'notebook',
+        'status',
+        'instance type',
+        'release',
+        'lifecycle config',
+        'root access',
+        'stops',
+        'starts',
+      ],
       result.fleet.notebooks.map((n) => [
         String(n.name),
         String(n.status),
@@ -92,6 +101,8 @@ export function summarize(result: SandboxResult): string {
         String(n.platformRelease),
         String(n.lifecycleConfigName ?? '-'),
         String(n.rootAccess),
+        String(n.stops),
+        String(n.starts),
       ]),
     ),
   );

@@ -1,12 +1,16 @@
-type StatusChange = { name: string; status: string; at: number };
+import type { NotebookChange } from './emulator/notebooks.ts';
 
 /**
- * The peak number of notebooks that were `InService` when an execution began and were not `InService` at
- * the same moment before it ended. `startIndex` is the length the history had when the execution began:
+ * The peak number of notebooks that were `InService` when an execution (or the run) began and were not
+ * `InService` at the same moment before it ended. `startIndex` is the length the history had when it began:
  * changes in the same virtual instant as its start but made by it (a stop at t = 0) come after that mark,
- * so they count as downtime rather than as the starting state.
+ * so they count as downtime rather than as the starting state. For the whole run, the mark is the fleet's
+ * size (the history opens with one initial status per notebook).
+ *
+ * A notebook deleted during the run stops counting when it is gone (`gone`): it is not down any more, it no
+ * longer exists; while it is `Deleting` it counts as down like any other status but `InService`.
  */
-export function notebooksDown(history: StatusChange[], startIndex: number, to: number): number {
+export function notebooksDown(history: NotebookChange[], startIndex: number, to: number): number {
   const status = new Map<string, string>();
   for (const change of history.slice(0, startIndex)) status.set(change.name, change.status);
   const watched = new Set([...status].filter(([, s]) => s === 'InService').map(([n]) => n));
@@ -20,10 +24,15 @@ export function notebooksDown(history: StatusChange[], startIndex: number, to: n
   later.forEach((change, i) => {
     if (!watched.has(change.name)) return;
     const was = status.get(change.name) === 'InService';
-    const is = change.status === 'InService';
-    status.set(change.name, change.status);
-    if (was && !is) down++;
-    if (!was && is) down--;
+    if (change.gone) {
+      watched.delete(change.name);
+      if (!was) down--;
+    } else {
+      const is = change.status === 'InService';
+      status.set(change.name, change.status);
+      if (was && !is) down++;
+      if (!was && is) down--;
+    }
     // Several changes can share one instant; the peak counts once the instant is complete.
     if (later[i + 1]?.at !== change.at) peak = Math.max(peak, down);
   });

@@ -1,4 +1,5 @@
 import type { PutEventsRequestEntry, PutEventsResponse } from '@aws-sdk/client-eventbridge';
+import { digest } from './faults.ts';
 import { AwsApiError, type EmittedEvent, type ServiceEmulator } from './types.ts';
 
 /** An event as EventBridge delivers it to a rule's target, plus the bus it was put on. */
@@ -110,6 +111,11 @@ export function createEventBridgeService(bus: EventBus): ServiceEmulator {
   return {
     targetPrefix: 'AWSEvents',
     service: 'eventbridge',
+    // PutEvents names no resource: the bus and the entries themselves tell concurrent callers apart.
+    resourceKey: (_operation, input) => {
+      const entries = Array.isArray(input.Entries) ? (input.Entries as Entry[]) : [];
+      return `${busName(entries[0]?.EventBusName)}#${digest(JSON.stringify(entries))}`;
+    },
     operations: {
       PutEvents: (input) => {
         const entries = input.Entries;

@@ -13,9 +13,10 @@ import { AwsApiError, type OperationContext, type ServiceEmulator } from './type
 
 /**
  * SageMaker notebook instances as the API shows them: states move on virtual time (Stop → Stopping →
- * Stopped after `stopSeconds`, Start → Pending → InService or Failed, Update → Updating → Stopped), every
- * change is kept in `history` and announced as the `SageMaker Notebook Instance State Change` event at the
- * moment it happens.
+ * Stopped after `stopSeconds`, Start → Pending → InService or Failed, Update → Updating → Stopped, a
+ * deletion → Deleting → gone), every change is kept in `history` and announced as the `SageMaker Notebook
+ * Instance State Change` event at the moment it happens. Inputs are checked against botocore's SageMaker
+ * model and refusals use AWS's own words, so that code which parses them is tested against the real thing.
  */
 
 /** An output shape as the JSON protocol carries it: timestamps are epoch seconds. */
@@ -48,6 +49,9 @@ export interface NotebookRecord {
   lastModifiedTime: number;
   tags: Record<string, string>;
   behavior: NotebookSeed['behavior'];
+  /** How many Stop / Start calls took effect (were accepted) during the run. */
+  stops: number;
+  starts: number;
 }
 
 // A type alias so that it is assignable to `Record<string, unknown>` (the contract document's type).
@@ -58,12 +62,25 @@ export type NotebookSnapshot = {
   platformRelease: string;
   lifecycleConfigName: string | null;
   rootAccess: string;
+  volumeSizeInGB: number;
+  platformIdentifier: string;
+  minimumInstanceMetadataServiceVersion: string;
+  /** Only while the notebook is `Failed`. */
+  failureReason?: string;
+  stops: number;
+  starts: number;
 };
+
+/**
+ * A status a notebook took on at virtual time `at`. `gone` marks the moment a deleted notebook disappears
+ * from the API (its status stays `Deleting`: the API has no status for "deleted").
+ */
+export type NotebookChange = { name: string; status: string; at: number; gone?: true };
 
 export interface NotebookWorld {
   /** Every status a notebook has had, with the virtual time it began (initial statuses at fleet start). */
-  readonly history: Array<{ name: string; status: string; at: number }>;
-  /** The contract's `fleet.notebooks`, in fleet order. */
+  readonly history: NotebookChange[];
+  /** The contract's `fleet.notebooks`, in fleet order; a notebook deleted during the run is no longer there. */
   snapshot(): NotebookSnapshot[];
   /** The notebook as it is now (a copy), for tests. */
   get(name: string): NotebookRecord | undefined;
@@ -82,11 +99,31 @@ interface Notebook extends NotebookRecord {
 const DAY_MS = 86_400_000;
 const DEFAULT_PAGE = 10;
 const MAX_PAGE = 100;
+// ListTagsMaxResults in the model has a minimum of 50 and no maximum (a resource holds at most 50 tags).
+const TAGS_PAGE = 50;
+// AWS documents no duration for a deletion; a minute lets a poll every 30 s (the SDK's NotebookInstanceDeleted
+// waiter) see `Deleting` before the notebook is gone.
+const DELETE_SECONDS = 60;
 const IMDS_VERSIONS = ['1', '2'];
 const ROOT_ACCESS = ['Enabled', 'Disabled'];
-const PLATFORMS = /^notebook-(al1|al2|al2023)-v\d+$/;
-const INSTANCE_TYPES = new Set<string>(Object.values(_InstanceType));
+/** The PlatformIdentifier pattern of botocore's SageMaker model (1.43.67): a closed set, not a family. */
+export const PLATFORM_IDENTIFIERS = [
+  'notebook-al1-v1',
+  'notebook-al2-v1',
+  'notebook-al2-v2',
+  'notebook-al2-v3',
+  'notebook-al2023-v1',
+];
+// The SDK's `_InstanceType` is the model's notebook InstanceType enum (the same 189 values as botocore 1.43.67).
+const INSTANCE_TYPES = Object.values(_InstanceType) as string[];
 const STATUSES = new Set<string>(Object.values(NotebookInstanceStatus));
+/**
+ * SageMaker's FailureReason when a start finds no capacity for the instance type
+ * (aws/amazon-sagemaker-examples#207: a start that ended Failed "due to: Insufficient notebook instance
+ * capacity. …").
+ */
+export const CAPACITY_FAILURE =
+  'Insufficient notebook instance capacity. Retry later or with a different instance type.';
 // The members this emulator applies; any other UpdateNotebookInstance member is refused, not ignored.
 const UPDATE_MEMBERS = new Set([
   'NotebookInstanceName',
@@ -102,8 +139,25 @@ const UPDATE_MEMBERS = new Set([
 
 const validation = (message: string) => new AwsApiError('ValidationException', message);
 const seconds = (ms: number) => ms / 1000;
-const notInStatus = (status: string, allowed: string[]) =>
-  validation(`Status (${status}) not in ([${allowed.join(', ')}])`);
+/**
+ * AWS's refusal of a transition from the wrong status, e.g. "Status (Stopping) not in ([InService]). Unable to
+ * transition to (Stopping) for Notebook Instance (arn:…)." (aws/amazon-sagemaker-examples#1798 and #1094,
+ * hashicorp/terraform-provider-aws#16767).
+ */
+const notInStatus = (nb: { status: string; arn: string }, allowed: string[], to: string) =>
+  validation(
+    `Status (${nb.status}) not in ([${allowed.join(', ')}]). Unable to transition to (${to}) for Notebook Instance (${nb.arn}).`,
+  );
+
+/** The API front's constraint errors, all at once, in its words ("2 validation errors detected: …; …"). */
+function constraintErrors(violations: string[]): AwsApiError | undefined {
+  if (violations.length === 0) return undefined;
+  const count = violations.length === 1 ? '1 validation error' : `${violations.length} validation errors`;
+  return validation(`${count} detected: ${violations.join('; ')}`);
+}
+
+const violation = (value: unknown, member: string, constraint: string) =>
+  `Value '${String(value)}' at '${member}' failed to satisfy constraint: Member must ${constraint}`;
 
 function optionalString(input: Json, member: string): string | undefined {
   const value = input[member];
@@ -130,12 +184,19 @@ function optionalTime(input: Json, member: string): number | undefined {
 }
 
 /** Opaque page tokens: the offset into the sorted, filtered list, bound to the operation that issued it. */
-function page<T>(operation: string, items: T[], input: Json, defaultSize: number, range: [number, number]) {
+function page<T>(operation: string, items: T[], input: Json, defaultSize: number, range: [number, number?]) {
   const max = input.MaxResults ?? defaultSize;
-  if (typeof max !== 'number' || !Number.isInteger(max) || max < range[0] || max > range[1]) {
-    throw validation(
-      `1 validation error detected: Value '${String(max)}' at 'maxResults' failed to satisfy constraint: Member must have value between ${range[0]} and ${range[1]}`,
-    );
+  const [min, upTo] = range;
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < min || (upTo !== undefined && max > upTo)) {
+    throw constraintErrors([
+      violation(
+        max,
+        'maxResults',
+        upTo === undefined
+          ? `have value greater than or equal to ${min}`
+          : `have value between ${min} and ${upTo}`,
+      ),
+    ])!;
   }
   let offset = 0;
   const token = optionalString(input, 'NextToken');
@@ -151,6 +212,10 @@ function page<T>(operation: string, items: T[], input: Json, defaultSize: number
   };
 }
 
+/**
+ * `SortBy` defaults to what the model documents per operation; `SortOrder` is documented as `Descending` for
+ * SageMaker's other List operations (ListEndpoints, ListEndpointConfigs) and undocumented for these two.
+ */
 function sortOrder(input: Json, member: string, keys: string[], fallback: string): [string, number] {
   const by = optionalString(input, member) ?? fallback;
   if (!keys.includes(by))
@@ -208,6 +273,8 @@ export function createNotebookService(fleet: Fleet, context: OperationContext): 
       lastModifiedTime: lastStartedAt,
       tags: { ...seed.tags },
       behavior: { ...seed.behavior },
+      stops: 0,
+      starts: 0,
       pending: undefined,
     };
     notebooks.set(seed.name, notebook);
@@ -283,12 +350,22 @@ export function createNotebookService(fleet: Fleet, context: OperationContext): 
     if (then) schedule(nb, now, then);
   };
 
+  /**
+   * How a start ends. Capacity is found (or not) before the instance boots, so a capacity failure comes first
+   * whatever lifecycle config is attached; only a start that gets an instance runs the OnStart script.
+   */
   const startOutcome = (nb: Notebook): Next => {
     const lc = nb.lifecycleConfigName;
-    const failsOnLc = lc !== undefined && lc === nb.behavior.failStartsWithLifecycleConfig;
-    const fails = failsOnLc || nb.behavior.failStarts > 0;
-    if (!failsOnLc && fails) nb.behavior.failStarts--;
-    if (!fails) {
+    let reason: string | undefined;
+    if (nb.behavior.failStarts > 0) {
+      nb.behavior.failStarts--;
+      reason = CAPACITY_FAILURE;
+    } else if (lc !== undefined && lc === nb.behavior.failStartsWithLifecycleConfig) {
+      // SageMaker's words when OnStart runs over 5 minutes
+      // (aws-samples/amazon-sagemaker-notebook-instance-lifecycle-config-samples#86, fastai/course-v3#518).
+      reason = `Notebook Instance Lifecycle Config '${lcArnOf(lc)}' for Notebook Instance '${nb.arn}' took longer than 5 minutes. Please check your CloudWatch logs for more details if your Notebook Instance has Internet access.`;
+    }
+    if (reason === undefined) {
       return {
         after: nb.behavior.startSeconds,
         status: 'InService',
@@ -299,9 +376,6 @@ export function createNotebookService(fleet: Fleet, context: OperationContext): 
         },
       };
     }
-    const reason = lc
-      ? `Notebook Instance Lifecycle Config '${lcArnOf(lc)}' for Notebook Instance '${nb.arn}' took longer than 5 minutes. Please check your CloudWatch logs for more details if your Notebook Instance has Internet access.`
-      : 'InsufficientInstanceCapacity: There is not enough capacity to fulfill your request. Please try again later.';
     return {
       after: nb.behavior.startSeconds,
       status: 'Failed',
@@ -329,6 +403,25 @@ export function createNotebookService(fleet: Fleet, context: OperationContext): 
     if (then) schedule(nb, fleet.start, then);
   }
 
+  /** `behavior.deleteAtSeconds`: whatever it is doing, the notebook goes `Deleting`, then it is gone. */
+  const deleteAt = (nb: Notebook, at: number) => {
+    settle(nb, at);
+    // Cancels a pending transition: its timer finds another (or no) transition pending and does nothing.
+    nb.pending = undefined;
+    changeStatus(nb, 'Deleting', at);
+    const goneAt = at + DELETE_SECONDS * 1000;
+    context.schedule(goneAt, () => {
+      notebooks.delete(nb.name);
+      byArn.delete(nb.arn);
+      history.push({ name: nb.name, status: nb.status, at: goneAt, gone: true });
+    });
+  };
+  for (const nb of notebooks.values()) {
+    const after = nb.behavior.deleteAtSeconds;
+    if (after !== undefined)
+      context.schedule(fleet.start + after * 1000, () => deleteAt(nb, fleet.start + after * 1000));
+  }
+
   const find = (input: Json): Notebook => {
     const name = requiredString(input, 'NotebookInstanceName');
     const nb = notebooks.get(name);
@@ -351,7 +444,7 @@ export function createNotebookService(fleet: Fleet, context: OperationContext): 
     ListNotebookInstances: (input, ctx): Wire<ListNotebookInstancesOutput> => {
       const now = ctx.now();
       settleAll(now);
-      const [by, direction] = sortOrder(input, 'SortBy', ['Name', 'CreationTime', 'Status'], 'CreationTime');
+      const [by, direction] = sortOrder(input, 'SortBy', ['Name', 'CreationTime', 'Status'], 'Name');
       const status = optionalString(input, 'StatusEquals');
       if (status !== undefined && !STATUSES.has(status))
         throw validation(
@@ -399,7 +492,8 @@ export function createNotebookService(fleet: Fleet, context: OperationContext): 
       const nb = find(input);
       const now = ctx.now();
       settle(nb, now);
-      if (nb.status !== 'InService') throw notInStatus(nb.status, ['InService']);
+      if (nb.status !== 'InService') throw notInStatus(nb, ['InService'], 'Stopping');
+      nb.stops++;
       begin(nb, 'Stopping', now, stopOutcome(nb));
       return {};
     },
@@ -409,22 +503,25 @@ export function createNotebookService(fleet: Fleet, context: OperationContext): 
       const now = ctx.now();
       settle(nb, now);
       if (nb.status !== 'Stopped' && nb.status !== 'Failed')
-        throw notInStatus(nb.status, ['Stopped', 'Failed']);
+        throw notInStatus(nb, ['Stopped', 'Failed'], 'Pending');
+      nb.starts++;
       begin(nb, 'Pending', now, startOutcome(nb));
       return {};
     },
 
     UpdateNotebookInstance: (input, ctx) => {
-      const nb = find(input);
-      const now = ctx.now();
-      settle(nb, now);
       const unsupported = Object.keys(input).filter((m) => !UPDATE_MEMBERS.has(m));
       if (unsupported.length > 0)
         throw validation(
           `The sandbox emulator does not model UpdateNotebookInstance member(s) ${unsupported.join(', ')}`,
         );
-      if (nb.status !== 'Stopped' && nb.status !== 'Failed')
-        throw notInStatus(nb.status, ['Stopped', 'Failed']);
+      // The API front checks the input against the model before it looks at the notebook.
+      const invalid = constraintErrors(updateViolations(input));
+      if (invalid) throw invalid;
+      const nb = find(input);
+      const now = ctx.now();
+      settle(nb, now);
+      if (!updatableFrom.includes(nb.status)) throw notInStatus(nb, updatableFrom, 'Updating');
       const change = validateUpdate(input, nb);
       begin(nb, 'Updating', now, {
         after: nb.behavior.updateSeconds,
@@ -443,7 +540,7 @@ export function createNotebookService(fleet: Fleet, context: OperationContext): 
       const nb = byArn.get(arn);
       if (!nb) throw validation(`Resource ${arn} not found: RecordNotFound`);
       const tags = Object.entries(nb.tags).map(([Key, Value]) => ({ Key, Value }));
-      const { items, NextToken } = page('ListTags', tags, input, 50, [50, 100]);
+      const { items, NextToken } = page('ListTags', tags, input, TAGS_PAGE, [TAGS_PAGE]);
       return { Tags: items, ...(NextToken ? { NextToken } : {}) };
     },
 
@@ -505,17 +602,54 @@ export function createNotebookService(fleet: Fleet, context: OperationContext): 
     },
   };
 
-  /** The API's checks on an update, in the order it makes them; returns the changes to apply. */
+  // Not documented either way (DESIGN.md): the fleet file says whether a Failed notebook may be updated.
+  const updatableFrom = fleet.sagemaker.updateWhenFailed === 'allowed' ? ['Stopped', 'Failed'] : ['Stopped'];
+
+  /** The model's constraints on the members an update may carry (enum values, patterns, ranges). */
+  function updateViolations(input: Json): string[] {
+    const violations: string[] = [];
+    const enumeration = (member: string, wire: string, values: string[]) => {
+      const value = input[member];
+      if (value !== undefined && (typeof value !== 'string' || !values.includes(value)))
+        violations.push(violation(value, wire, `satisfy enum value set: [${values.join(', ')}]`));
+    };
+    enumeration('InstanceType', 'instanceType', INSTANCE_TYPES);
+    enumeration('RootAccess', 'rootAccess', ROOT_ACCESS);
+    const platform = input.PlatformIdentifier;
+    if (platform !== undefined && (typeof platform !== 'string' || !PLATFORM_IDENTIFIERS.includes(platform)))
+      violations.push(
+        violation(
+          platform,
+          'platformIdentifier',
+          `satisfy regular expression pattern: (${PLATFORM_IDENTIFIERS.join('|')})`,
+        ),
+      );
+    const volume = input.VolumeSizeInGB;
+    if (
+      volume !== undefined &&
+      (typeof volume !== 'number' || !Number.isInteger(volume) || volume < 5 || volume > 16384)
+    )
+      violations.push(violation(volume, 'volumeSizeInGB', 'have value between 5 and 16384'));
+    const imds = input.InstanceMetadataServiceConfiguration as Json | undefined;
+    if (imds !== undefined) {
+      const version = imds?.MinimumInstanceMetadataServiceVersion;
+      if (typeof version !== 'string' || !IMDS_VERSIONS.includes(version))
+        violations.push(
+          violation(
+            version,
+            'instanceMetadataServiceConfiguration.minimumInstanceMetadataServiceVersion',
+            'satisfy regular expression pattern: 1|2',
+          ),
+        );
+    }
+    return violations;
+  }
+
+  /** The checks an update meets once its input is well-formed; returns the changes to apply. */
   function validateUpdate(input: Json, nb: Notebook): Partial<NotebookRecord> {
     const change: Partial<NotebookRecord> = {};
     const instanceType = optionalString(input, 'InstanceType');
-    if (instanceType !== undefined) {
-      if (!INSTANCE_TYPES.has(instanceType))
-        throw validation(
-          `Value '${instanceType}' at 'instanceType' failed to satisfy constraint: Member must satisfy enum value set`,
-        );
-      change.instanceType = instanceType;
-    }
+    if (instanceType !== undefined) change.instanceType = instanceType;
     const role = optionalString(input, 'RoleArn');
     if (role !== undefined) change.roleArn = role;
     const lc = optionalString(input, 'LifecycleConfigName');
@@ -528,12 +662,8 @@ export function createNotebookService(fleet: Fleet, context: OperationContext): 
       change.lifecycleConfigName = lc;
     }
     if (disassociate) change.lifecycleConfigName = undefined;
-    const volume = input.VolumeSizeInGB;
+    const volume = input.VolumeSizeInGB as number | undefined;
     if (volume !== undefined) {
-      if (typeof volume !== 'number' || !Number.isInteger(volume) || volume < 5 || volume > 16384)
-        throw validation(
-          `Value '${String(volume)}' at 'volumeSizeInGB' failed to satisfy constraint: Member must have value between 5 and 16384`,
-        );
       if (volume < nb.volumeSizeInGB)
         throw validation(
           `The volume size can only be increased: requested ${volume} GB, current ${nb.volumeSizeInGB} GB`,
@@ -541,30 +671,12 @@ export function createNotebookService(fleet: Fleet, context: OperationContext): 
       change.volumeSizeInGB = volume;
     }
     const rootAccess = optionalString(input, 'RootAccess');
-    if (rootAccess !== undefined) {
-      if (!ROOT_ACCESS.includes(rootAccess))
-        throw validation(
-          `Value '${rootAccess}' at 'rootAccess' failed to satisfy constraint: Member must satisfy enum value set: [Enabled, Disabled]`,
-        );
-      change.rootAccess = rootAccess;
-    }
+    if (rootAccess !== undefined) change.rootAccess = rootAccess;
     const imds = input.InstanceMetadataServiceConfiguration as Json | undefined;
-    if (imds !== undefined) {
-      const version = imds?.MinimumInstanceMetadataServiceVersion;
-      if (typeof version !== 'string' || !IMDS_VERSIONS.includes(version))
-        throw validation(
-          `Value '${String(version)}' at 'instanceMetadataServiceConfiguration.minimumInstanceMetadataServiceVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: 1|2`,
-        );
-      change.minimumInstanceMetadataServiceVersion = version;
-    }
+    if (imds !== undefined)
+      change.minimumInstanceMetadataServiceVersion = imds.MinimumInstanceMetadataServiceVersion as string;
     const platform = optionalString(input, 'PlatformIdentifier');
-    if (platform !== undefined) {
-      if (!PLATFORMS.test(platform))
-        throw validation(
-          `Value '${platform}' at 'platformIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: ^(notebook-al1|notebook-al2|notebook-al2023)-v\\d+$`,
-        );
-      change.platformIdentifier = platform;
-    }
+    if (platform !== undefined) change.platformIdentifier = platform;
     if (Object.keys(change).length === 0)
       throw validation('Nothing to update: specify at least one setting to change');
     return change;
@@ -586,6 +698,12 @@ export function createNotebookService(fleet: Fleet, context: OperationContext): 
         platformRelease: nb.platformRelease,
         lifecycleConfigName: nb.lifecycleConfigName ?? null,
         rootAccess: nb.rootAccess,
+        volumeSizeInGB: nb.volumeSizeInGB,
+        platformIdentifier: nb.platformIdentifier,
+        minimumInstanceMetadataServiceVersion: nb.minimumInstanceMetadataServiceVersion,
+        ...(nb.status === 'Failed' && nb.failureReason ? { failureReason: nb.failureReason } : {}),
+        stops: nb.stops,
+        starts: nb.starts,
       }));
     },
     get: (name) => {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsApiError, type OperationContext, type OperationHandler, type ServiceEmulator } from './types.ts';
-import type { FaultInjector } from './faults.ts';
+import { faultAnswer, type FaultInjector } from './faults.ts';
 
 /**
  * The emulator's HTTP front: AWS JSON 1.0/1.1 over `POST /`, routed by `X-Amz-Target: <prefix>.<Operation>`
@@ -73,12 +73,31 @@ function resourceKeyOf(service: ServiceEmulator, operation: string, input: Recor
   return '';
 }
 
+/** The header the sandbox's SDK clients carry to say who calls: the ARN of the calling execution. */
+export const CALLER_HEADER = 'x-sandbox-caller';
+
+/**
+ * One request the emulator received, in arrival order: when (virtual ms), which operation on which resource,
+ * who called (the `x-sandbox-caller` header; absent → undefined) and what happened:
+ * - `ok`: it took effect (or read) and was answered;
+ * - `lost`: it took effect, and the caller was answered a 500 instead;
+ * - `throttle` | `serverError`: an injected fault answered instead; nothing happened;
+ * - otherwise the name of the error it was answered (`ValidationException`, …); nothing happened.
+ */
+export interface JournalEntry {
+  at: number;
+  service: string;
+  operation: string;
+  resource: string;
+  caller: string | undefined;
+  outcome: string;
+}
+
 export interface ServerOptions {
   registry: ServiceRegistry;
   faults: FaultInjector;
-  /** Services whose operations faults apply to (fault settings name operations of these). */
-  faultedServices: ReadonlySet<string>;
   calls: Record<string, Record<string, number>>;
+  journal: JournalEntry[];
   internalErrors: Error[];
   context: OperationContext;
 }
@@ -107,7 +126,7 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
 
 /** Starts the front on `127.0.0.1` at a free port. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const { registry, faults, calls, internalErrors, context } = options;
+  const { registry, faults, calls, journal, internalErrors, context } = options;
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const requestType = req.headers['content-type'] ?? '';
@@ -130,27 +149,42 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       res.writeHead(status, headers);
       res.end(body);
     };
-    const fail = (status: number, type: string, message: string) =>
-      send(status, JSON.stringify({ __type: type, message }), type);
+    const fail = (status: number, type: string, message: string, fields: Record<string, unknown> = {}) =>
+      send(status, JSON.stringify({ __type: type, message, ...fields }), type);
 
+    const at = context.now();
+    const caller = req.headers[CALLER_HEADER];
     const body = await readBody(req);
     const target = String(req.headers['x-amz-target'] ?? '');
     const dot = target.lastIndexOf('.');
+    const prefix = target.slice(0, Math.max(dot, 0));
+    const name = target.slice(dot + 1);
+    const { service, operation } = registry.resolve(prefix, name);
+    const entry: JournalEntry = {
+      at,
+      service: service ?? prefix,
+      operation: name,
+      resource: '',
+      caller: typeof caller === 'string' ? caller : undefined,
+      outcome: 'ok',
+    };
+    journal.push(entry);
+    const refuse = (status: number, type: string, message: string) => {
+      entry.outcome = type;
+      fail(status, type, message);
+    };
     if (req.method !== 'POST' || dot <= 0) {
-      fail(
+      refuse(
         400,
         'UnknownOperationException',
         `expected POST / with X-Amz-Target <prefix>.<Operation>, got ${req.method} ${JSON.stringify(target)}`,
       );
       return;
     }
-    const prefix = target.slice(0, dot);
-    const name = target.slice(dot + 1);
-    const { service, operation } = registry.resolve(prefix, name);
-    const counted = (calls[service ?? prefix] ??= {});
+    const counted = (calls[entry.service] ??= {});
     counted[name] = (counted[name] ?? 0) + 1;
     if (!operation) {
-      fail(400, 'UnknownOperationException', `operation ${target} is not served by the sandbox emulator`);
+      refuse(400, 'UnknownOperationException', `operation ${target} is not served by the sandbox emulator`);
       return;
     }
 
@@ -161,25 +195,43 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         throw new Error('not an object');
       input = parsed as Record<string, unknown>;
     } catch {
-      fail(400, 'SerializationException', `the request body of ${target} is not a JSON object`);
+      refuse(400, 'SerializationException', `the request body of ${target} is not a JSON object`);
       return;
     }
 
-    if (options.faultedServices.has(service!)) {
-      const fault = faults.decide(name, resourceKeyOf(operation.service, name, input));
-      if (fault === 'throttle') return fail(400, 'ThrottlingException', 'Rate exceeded');
-      if (fault === 'serverError')
-        return fail(500, 'InternalFailure', 'We encountered an internal error. Please try again.');
+    entry.resource = resourceKeyOf(operation.service, name, input);
+    const fault = faults.decide(entry.service, name, entry.resource);
+    if (fault === 'throttle' || fault === 'serverError') {
+      const answer = faultAnswer(entry.service, fault);
+      entry.outcome = fault;
+      return fail(answer.statusCode, answer.type, answer.message);
     }
 
+    let output: unknown;
     try {
-      send(200, serialize(await operation.handler(input, context)));
+      output = await operation.handler(input, context);
     } catch (err) {
-      if (err instanceof AwsApiError) return fail(err.statusCode, err.type, err.message);
-      // The emulator's own bug: answered like AWS would, but kept so that tests and runs can fail on it.
-      internalErrors.push(err instanceof Error ? err : new Error(String(err)));
-      fail(500, 'InternalFailure', `emulator bug in ${target}: ${(err as Error)?.message ?? String(err)}`);
+      if (err instanceof AwsApiError) {
+        entry.outcome = err.type;
+        if (fault !== 'lost') return fail(err.statusCode, err.type, err.message, err.fields);
+      } else {
+        // The emulator's own bug: answered like AWS would, but kept so that tests and runs can fail on it.
+        internalErrors.push(err instanceof Error ? err : new Error(String(err)));
+        entry.outcome = 'InternalFailure';
+        return fail(
+          500,
+          'InternalFailure',
+          `emulator bug in ${target}: ${(err as Error)?.message ?? String(err)}`,
+        );
+      }
     }
+    if (fault === 'lost') {
+      // The operation ran (and, unless it was refused, took effect); its answer never reaches the caller.
+      if (entry.outcome === 'ok') entry.outcome = 'lost';
+      const answer = faultAnswer(entry.service, fault);
+      return fail(answer.statusCode, answer.type, answer.message);
+    }
+    send(200, serialize(output));
   };
 
   let requestCount = 0;

@@ -4,12 +4,16 @@
  * and call counting, so a module never sees HTTP.
  */
 
-/** An AWS error as the SDK parses it: `__type` becomes `err.name`, `message` becomes `err.message`. */
+/**
+ * An AWS error as the SDK parses it: `__type` becomes `err.name`, `message` becomes `err.message`, and the
+ * members of `fields` become members of the exception (DynamoDB's `Item` on a failed condition).
+ */
 export class AwsApiError extends Error {
   constructor(
     readonly type: string,
     message: string,
     readonly statusCode = 400,
+    readonly fields: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = type;

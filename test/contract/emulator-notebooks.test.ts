@@ -16,6 +16,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../sandbox/clock.ts';
 import { startEmulator, type BusEvent, type Emulator } from '../../sandbox/emulator/index.ts';
+import { CAPACITY_FAILURE, PLATFORM_IDENTIFIERS } from '../../sandbox/emulator/notebooks.ts';
 import { parseFleet } from '../../sandbox/fleet.ts';
 
 const START = Date.parse('2026-11-23T02:00:00Z');
@@ -168,7 +169,7 @@ describe('the notebook emulator against the SageMaker model', () => {
     expect(() => expectMembersInModel({ Bogus: 1 }, outputOf('DescribeNotebookInstance'), 'guard')).toThrow();
     expect(Object.keys(raw)).toHaveLength(5);
     for (const [op, body] of Object.entries(raw)) expectMembersInModel(body, outputOf(op), op);
-    expect(described.FailureReason).toContain('took longer than 5 minutes');
+    expect(described.FailureReason).toBe(CAPACITY_FAILURE);
     expect(raw.DescribeNotebookInstance).toMatchObject({
       NotebookInstanceArn: `${ARN_PREFIX}:notebook-instance/nb-failing`,
       NotebookInstanceStatus: 'Failed',
@@ -252,10 +253,10 @@ describe('the notebook lifecycle on virtual time', () => {
       .send(new StopNotebookInstanceCommand({ NotebookInstanceName: 'nb-1' }))
       .catch((e: Error) => e);
 
-    // Assess
+    // Assess: AWS's text as aws/amazon-sagemaker-examples#1798 and terraform-provider-aws#16767 quote it.
     expect(error).toMatchObject({
       name: 'ValidationException',
-      message: 'Status (Stopping) not in ([InService])',
+      message: `Status (Stopping) not in ([InService]). Unable to transition to (Stopping) for Notebook Instance (${ARN_PREFIX}:notebook-instance/nb-1).`,
     });
   });
 
@@ -295,7 +296,7 @@ describe('the notebook lifecycle on virtual time', () => {
     ]);
   });
 
-  it('fails the next failStarts starts with the lifecycle timeout, then starts normally', async () => {
+  it('fails the next failStarts starts for capacity, whatever lifecycle config is attached, then starts normally', async () => {
     // Prepare
     const { client, describe, advance, emulator } = await sandbox();
     const start = () => client.send(new StartNotebookInstanceCommand({ NotebookInstanceName: 'nb-failing' }));
@@ -308,10 +309,10 @@ describe('the notebook lifecycle on virtual time', () => {
     await advance(300);
     const second = await describe('nb-failing');
 
-    // Assess
+    // Assess: SageMaker's capacity FailureReason (aws/amazon-sagemaker-examples#207), not lc-v1's.
     expect(failed.NotebookInstanceStatus).toBe('Failed');
     expect(failed.FailureReason).toBe(
-      `Notebook Instance Lifecycle Config '${ARN_PREFIX}:notebook-instance-lifecycle-config/lc-v1' for Notebook Instance '${ARN_PREFIX}:notebook-instance/nb-failing' took longer than 5 minutes. Please check your CloudWatch logs for more details if your Notebook Instance has Internet access.`,
+      'Insufficient notebook instance capacity. Retry later or with a different instance type.',
     );
     expect(second.NotebookInstanceStatus).toBe('InService');
     expect(second.FailureReason).toBeUndefined();
@@ -346,8 +347,12 @@ describe('the notebook lifecycle on virtual time', () => {
       NotebookInstanceStatus: 'Stopped',
       NotebookInstanceLifecycleConfigName: 'lc-v2',
     });
+    // SageMaker's words for an OnStart over 5 minutes
+    // (aws-samples/amazon-sagemaker-notebook-instance-lifecycle-config-samples#86, fastai/course-v3#518).
     expect(failed.NotebookInstanceStatus).toBe('Failed');
-    expect(failed.FailureReason).toContain('notebook-instance-lifecycle-config/lc-v2');
+    expect(failed.FailureReason).toBe(
+      `Notebook Instance Lifecycle Config '${ARN_PREFIX}:notebook-instance-lifecycle-config/lc-v2' for Notebook Instance '${ARN_PREFIX}:notebook-instance/nb-lc-v2' took longer than 5 minutes. Please check your CloudWatch logs for more details if your Notebook Instance has Internet access.`,
+    );
     expect(restored).toMatchObject({
       NotebookInstanceStatus: 'InService',
       NotebookInstanceLifecycleConfigName: 'lc-v1',
@@ -438,14 +443,16 @@ describe('the notebook lifecycle on virtual time', () => {
       .send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: 'nb-ghost' }))
       .catch((e: Error) => e);
 
-    // Assess
+    // Assess: the Start text as aws/amazon-sagemaker-examples#1094 quotes it; no public quote of the Update
+    // refusal was found, so it follows the same pattern with the target status Updating.
+    const arn = `${ARN_PREFIX}:notebook-instance/nb-1`;
     expect(update).toMatchObject({
       name: 'ValidationException',
-      message: 'Status (InService) not in ([Stopped, Failed])',
+      message: `Status (InService) not in ([Stopped, Failed]). Unable to transition to (Updating) for Notebook Instance (${arn}).`,
     });
     expect(start).toMatchObject({
       name: 'ValidationException',
-      message: 'Status (InService) not in ([Stopped, Failed])',
+      message: `Status (InService) not in ([Stopped, Failed]). Unable to transition to (Pending) for Notebook Instance (${arn}).`,
     });
     expect(unknown).toMatchObject({ name: 'ValidationException', message: 'RecordNotFound' });
   });
@@ -597,6 +604,11 @@ describe('listing notebooks', () => {
       platformRelease: '2026.08',
       lifecycleConfigName: 'lc-v1',
       rootAccess: 'Enabled',
+      volumeSizeInGB: 5,
+      platformIdentifier: 'notebook-al2-v3',
+      minimumInstanceMetadataServiceVersion: '1',
+      stops: 0,
+      starts: 0,
     });
     expect(snapshot.map((n) => n.name)).toEqual([
       'nb-1',
@@ -606,5 +618,312 @@ describe('listing notebooks', () => {
       'nb-stuck',
       'Nb-Mixed',
     ]);
+  });
+});
+
+describe('the model’s values and AWS’s refusals', () => {
+  const stopped = (extra = '') => `
+lifecycleConfigs: [lc-v1, lc-v2]
+notebooks:
+  - { name: nb-1, status: Stopped }
+  - { name: nb-failed, status: Failed, lifecycleConfigName: lc-v1 }
+  - { name: nb-running }
+${extra}`;
+
+  it.each(PLATFORM_IDENTIFIERS)('accepts the platform identifier %s from the model', async (platform) => {
+    // Prepare
+    const { client, advance, describe } = await sandbox(stopped());
+
+    // Act
+    await client.send(
+      new UpdateNotebookInstanceCommand({ NotebookInstanceName: 'nb-1', PlatformIdentifier: platform }),
+    );
+    await advance(20);
+
+    // Assess
+    expect((await describe('nb-1')).PlatformIdentifier).toBe(platform);
+  });
+
+  it.each(['notebook-al2-v4', 'notebook-al3-v1', 'notebook-al2023-v2'])(
+    'refuses the platform identifier %s, which the model’s closed set lacks',
+    async (platform) => {
+      // Prepare
+      const { client, emulator } = await sandbox(stopped());
+
+      // Act
+      const error = await client
+        .send(
+          new UpdateNotebookInstanceCommand({ NotebookInstanceName: 'nb-1', PlatformIdentifier: platform }),
+        )
+        .catch((e: Error) => e);
+
+      // Assess: botocore 1.43.67's PlatformIdentifier pattern, in the API front's constraint wording.
+      expect(error).toMatchObject({
+        name: 'ValidationException',
+        message: `1 validation error detected: Value '${platform}' at 'platformIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (notebook-al1-v1|notebook-al2-v1|notebook-al2-v2|notebook-al2-v3|notebook-al2023-v1)`,
+      });
+      expect(emulator.notebooks.get('nb-1')).toMatchObject({
+        status: 'Stopped',
+        platformIdentifier: 'notebook-al2-v3',
+      });
+    },
+  );
+
+  it('refuses an instance type outside the model’s notebook InstanceType enum, listing the enum', async () => {
+    // Prepare
+    const { client } = await sandbox(stopped());
+    const update = (type: string) =>
+      client
+        .send(
+          new UpdateNotebookInstanceCommand({ NotebookInstanceName: 'nb-1', InstanceType: type as never }),
+        )
+        .catch((e: Error) => e);
+
+    // Act
+    const refused = await update('ml.t3.mega');
+    const endpointOnly = await update('ml.c5.large');
+    const accepted = await update('ml.g5.xlarge');
+
+    // Assess: the SDK's _InstanceType is the model's enum (the same 189 values as botocore 1.43.67);
+    // ml.c5.large is a ProductionVariantInstanceType (endpoints) but not a notebook instance type.
+    expect(Object.values(SageMakerApi._InstanceType)).toHaveLength(189);
+    expect(refused).toMatchObject({
+      name: 'ValidationException',
+      message: `1 validation error detected: Value 'ml.t3.mega' at 'instanceType' failed to satisfy constraint: Member must satisfy enum value set: [${Object.values(SageMakerApi._InstanceType).join(', ')}]`,
+    });
+    expect(endpointOnly).toMatchObject({ name: 'ValidationException' });
+    expect(accepted).not.toBeInstanceOf(Error);
+  });
+
+  it('checks the input against the model before the notebook’s status, and names every violation', async () => {
+    // Prepare
+    const { client } = await sandbox(stopped());
+
+    // Act
+    const error = await client
+      .send(
+        new UpdateNotebookInstanceCommand({
+          NotebookInstanceName: 'nb-running',
+          PlatformIdentifier: 'notebook-al9-v9',
+          VolumeSizeInGB: 2,
+        }),
+      )
+      .catch((e: Error) => e);
+
+    // Assess
+    expect(error).toMatchObject({ name: 'ValidationException' });
+    expect((error as Error).message).toMatch(
+      /^2 validation errors detected: Value 'notebook-al9-v9' at 'platformIdentifier' .*; Value '2' at 'volumeSizeInGB' failed to satisfy constraint: Member must have value between 5 and 16384$/,
+    );
+  });
+
+  it('updates a Failed notebook when the fleet says AWS allows it, and clears its failure', async () => {
+    // Prepare
+    const { client, advance, describe } = await sandbox(stopped('sagemaker: { updateWhenFailed: allowed }'));
+
+    // Act
+    await client.send(
+      new UpdateNotebookInstanceCommand({ NotebookInstanceName: 'nb-failed', LifecycleConfigName: 'lc-v2' }),
+    );
+    const updating = await describe('nb-failed');
+    await advance(20);
+    const updated = await describe('nb-failed');
+
+    // Assess
+    expect(updating.NotebookInstanceStatus).toBe('Updating');
+    expect(updated).toMatchObject({
+      NotebookInstanceStatus: 'Stopped',
+      NotebookInstanceLifecycleConfigName: 'lc-v2',
+    });
+    expect(updated.FailureReason).toBeUndefined();
+  });
+
+  it('refuses to update a Failed notebook when the fleet says AWS refuses it, in the status-refusal words', async () => {
+    // Prepare
+    const { client, emulator } = await sandbox(stopped('sagemaker: { updateWhenFailed: refused }'));
+
+    // Act
+    const failed = await client
+      .send(new UpdateNotebookInstanceCommand({ NotebookInstanceName: 'nb-failed', RootAccess: 'Disabled' }))
+      .catch((e: Error) => e);
+    const running = await client
+      .send(new UpdateNotebookInstanceCommand({ NotebookInstanceName: 'nb-running', RootAccess: 'Disabled' }))
+      .catch((e: Error) => e);
+
+    // Assess: AWS does not document this case (DESIGN.md); the refusal uses the words of the others.
+    expect(failed).toMatchObject({
+      name: 'ValidationException',
+      message: `Status (Failed) not in ([Stopped]). Unable to transition to (Updating) for Notebook Instance (${ARN_PREFIX}:notebook-instance/nb-failed).`,
+    });
+    expect((running as Error).message).toMatch(/^Status \(InService\) not in \(\[Stopped\]\)\. /);
+    expect(emulator.notebooks.get('nb-failed')).toMatchObject({ status: 'Failed', rootAccess: 'Enabled' });
+  });
+
+  it('fails a start for capacity before any lifecycle script, then for the lifecycle config', async () => {
+    // Prepare
+    const { client, advance, describe } = await sandbox(`
+lifecycleConfigs: [lc-v2]
+notebooks:
+  - { name: nb-1, status: Stopped, lifecycleConfigName: lc-v2, behavior: { failStarts: 1, failStartsWithLifecycleConfig: lc-v2 } }
+`);
+    const start = async () => {
+      await client.send(new StartNotebookInstanceCommand({ NotebookInstanceName: 'nb-1' }));
+      await advance(300);
+      return (await describe('nb-1')).FailureReason;
+    };
+
+    // Act
+    const first = await start();
+    const second = await start();
+
+    // Assess
+    expect(first).toBe(CAPACITY_FAILURE);
+    expect(second).toMatch(/lc-v2' for Notebook Instance .* took longer than 5 minutes/);
+  });
+
+  it('counts the Stop and Start calls that took effect, not the refused ones', async () => {
+    // Prepare
+    const { client, advance, emulator } = await sandbox(stopped());
+    const stop = () =>
+      client
+        .send(new StopNotebookInstanceCommand({ NotebookInstanceName: 'nb-running' }))
+        .catch(() => undefined);
+    const start = () =>
+      client
+        .send(new StartNotebookInstanceCommand({ NotebookInstanceName: 'nb-running' }))
+        .catch(() => undefined);
+
+    // Act
+    await stop();
+    await stop();
+    await start();
+    await advance(90);
+    await start();
+    await advance(300);
+    await stop();
+
+    // Assess
+    expect(emulator.notebooks.snapshot().find((n) => n.name === 'nb-running')).toMatchObject({
+      status: 'Stopping',
+      stops: 2,
+      starts: 1,
+    });
+  });
+
+  it('snapshots a Failed notebook with its FailureReason, and only while it is Failed', async () => {
+    // Prepare
+    const { client, advance, emulator } = await sandbox();
+    const failing = () => emulator.notebooks.snapshot().find((n) => n.name === 'nb-failing');
+
+    // Act
+    await client.send(new StartNotebookInstanceCommand({ NotebookInstanceName: 'nb-failing' }));
+    await advance(300);
+    const failed = failing();
+    await client.send(new StartNotebookInstanceCommand({ NotebookInstanceName: 'nb-failing' }));
+    const pending = failing();
+
+    // Assess
+    expect(failed).toMatchObject({ status: 'Failed', failureReason: CAPACITY_FAILURE, starts: 1 });
+    expect(pending).toMatchObject({ status: 'Pending', starts: 2 });
+    expect(pending).not.toHaveProperty('failureReason');
+  });
+});
+
+describe('a notebook deleted during the run (behavior.deleteAtSeconds)', () => {
+  const FLEET_WITH_DELETION = `
+notebooks:
+  - { name: nb-1, tags: { team: a }, behavior: { deleteAtSeconds: 400, stopSeconds: 90 } }
+  - { name: nb-2 }
+`;
+
+  it('goes Deleting at that second, cancelling what it was doing, then is gone from every call', async () => {
+    // Prepare
+    const { client, advance, describe, emulator, events } = await sandbox(FLEET_WITH_DELETION);
+    const arn = `${ARN_PREFIX}:notebook-instance/nb-1`;
+    await advance(350);
+    await client.send(new StopNotebookInstanceCommand({ NotebookInstanceName: 'nb-1' }));
+
+    // Act
+    await advance(50);
+    const deleting = await describe('nb-1');
+    const stopRefused = await client
+      .send(new StartNotebookInstanceCommand({ NotebookInstanceName: 'nb-1' }))
+      .catch((e: Error) => e);
+    await advance(59);
+    const stillDeleting = await describe('nb-1');
+    await advance(1);
+    const gone = await describe('nb-1').catch((e: Error) => e);
+    const tags = await client.send(new ListTagsCommand({ ResourceArn: arn })).catch((e: Error) => e);
+    const listed = await client.send(new ListNotebookInstancesCommand({}));
+
+    // Assess
+    expect(deleting.NotebookInstanceStatus).toBe('Deleting');
+    expect(stopRefused).toMatchObject({
+      message: `Status (Deleting) not in ([Stopped, Failed]). Unable to transition to (Pending) for Notebook Instance (${arn}).`,
+    });
+    expect(stillDeleting.NotebookInstanceStatus).toBe('Deleting');
+    expect(gone).toMatchObject({ name: 'ValidationException', message: 'RecordNotFound' });
+    expect(tags).toMatchObject({ name: 'ValidationException' });
+    expect(listed.NotebookInstances!.map((n) => n.NotebookInstanceName)).toEqual(['nb-2']);
+    // The stop due at 440 s never completes: the deletion cancelled it.
+    expect(emulator.notebooks.history.filter((h) => h.name === 'nb-1')).toEqual([
+      { name: 'nb-1', status: 'InService', at: START },
+      { name: 'nb-1', status: 'Stopping', at: START + 350_000 },
+      { name: 'nb-1', status: 'Deleting', at: START + 400_000 },
+      { name: 'nb-1', status: 'Deleting', at: START + 460_000, gone: true },
+    ]);
+    const changes = events.filter((e) => e.detail.NotebookInstanceName === 'nb-1');
+    expect(changes.map((e) => [e.time, e.detail.NotebookInstanceStatus])).toEqual([
+      ['2026-11-23T02:05:50Z', 'Stopping'],
+      ['2026-11-23T02:06:40Z', 'Deleting'],
+    ]);
+    expect(emulator.notebooks.snapshot().map((n) => n.name)).toEqual(['nb-2']);
+    expect(emulator.notebooks.get('nb-1')).toBeUndefined();
+  });
+});
+
+describe('list defaults from the model', () => {
+  it('sorts by Name when the request names no SortBy, as the model documents, in Descending order', async () => {
+    // Prepare: fleet order (creation order) differs from name order.
+    const { client } = await sandbox(`
+notebooks:
+  - { name: nb-b }
+  - { name: nb-c }
+  - { name: nb-a }
+`);
+
+    // Act
+    const listed = await client.send(new ListNotebookInstancesCommand({}));
+    const ascending = await client.send(new ListNotebookInstancesCommand({ SortOrder: 'Ascending' }));
+    const byCreation = await client.send(new ListNotebookInstancesCommand({ SortBy: 'CreationTime' }));
+
+    // Assess: SortBy "The default is Name" (ListNotebookInstancesInput in botocore's model); SortOrder is
+    // undocumented here and Descending where SageMaker's other List operations document it.
+    const names = (out: { NotebookInstances?: Array<{ NotebookInstanceName?: string }> }) =>
+      out.NotebookInstances!.map((n) => n.NotebookInstanceName);
+    expect(names(listed)).toEqual(['nb-c', 'nb-b', 'nb-a']);
+    expect(names(ascending)).toEqual(['nb-a', 'nb-b', 'nb-c']);
+    expect(names(byCreation)).toEqual(['nb-a', 'nb-c', 'nb-b']);
+  });
+
+  it('pages tags with MaxResults of at least 50 and no upper bound, as ListTagsMaxResults says', async () => {
+    // Prepare
+    const { client } = await sandbox();
+    const list = (MaxResults: number) =>
+      client
+        .send(new ListTagsCommand({ ResourceArn: `${ARN_PREFIX}:notebook-instance/nb-1`, MaxResults }))
+        .catch((e: Error) => e);
+
+    // Act
+    const small = await list(49);
+    const large = await list(1000);
+
+    // Assess
+    expect(small).toMatchObject({
+      name: 'ValidationException',
+      message:
+        "1 validation error detected: Value '49' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 50",
+    });
+    expect(large).toMatchObject({ Tags: [{ Key: 'patch-group' }, { Key: 'owner' }] });
   });
 });

@@ -29,8 +29,10 @@ describe('caretaker sandbox run', () => {
       'executions',
       'fleet',
       'ignoredEvents',
+      'maxNotebooksDown',
       'rejectedEvents',
     ]);
+    expect(doc.maxNotebooksDown).toBe(1);
     expect(doc.executions[0]).toMatchObject({ stateMachine: 'notebook-patch', status: 'SUCCEEDED' });
     expect(doc.executions[0].output.notebooks).toEqual([
       expect.objectContaining({ name: 'nb-1', outcome: 'patched' }),
@@ -50,6 +52,11 @@ describe('caretaker sandbox run', () => {
       platformRelease: '2026.11',
       lifecycleConfigName: null,
       rootAccess: 'Enabled',
+      volumeSizeInGB: 5,
+      platformIdentifier: 'notebook-al2-v3',
+      minimumInstanceMetadataServiceVersion: '1',
+      stops: 1,
+      starts: 1,
     });
   });
 
