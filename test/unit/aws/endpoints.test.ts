@@ -289,7 +289,7 @@ describe('the endpoint ledger', () => {
 
     // Assess
     expect(ddb.calls().map(commandName)).toEqual([command]);
-    expect(ledger[name].permission).toEqual({ action: `dynamodb:${command}`, resource: 'ledger-table' });
+    expect(ledger[name].permission).toEqual({ action: `dynamodb:${command}`, resources: ['ledger-table'] });
   });
 
   it('holds the endpoint for one request and names the holder to the next', async () => {

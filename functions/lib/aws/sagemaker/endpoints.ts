@@ -92,7 +92,7 @@ export const describeEndpointConfig = needs(
  */
 export const updateEndpoint = needs(
   'sagemaker:UpdateEndpoint',
-  'endpoint',
+  ['endpoint', 'endpoint-config'],
   async (
     client: SageMakerClient,
     name: string,
