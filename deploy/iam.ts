@@ -141,23 +141,40 @@ export function policyStatements(spec: FunctionSpec, permissions: readonly Permi
   return statements;
 }
 
-/** The function's own role: assumable by Lambda only, with exactly {@link policyStatements}. */
-export function functionRole(spec: FunctionSpec, permissions: readonly Permission[]) {
+/**
+ * A role only `service` may assume, with one inline policy; `ownAccountOnly` adds the confused-deputy guard
+ * (`aws:SourceAccount`) for services that act on behalf of a resource (Step Functions, Scheduler).
+ */
+export function serviceRole(
+  service: string,
+  policyName: string,
+  statements: readonly PolicyStatement[],
+  ownAccountOnly = false,
+) {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
         Statement: [
-          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          {
+            Effect: 'Allow',
+            Principal: { Service: service },
+            Action: 'sts:AssumeRole',
+            ...(ownAccountOnly
+              ? { Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }
+              : {}),
+          },
         ],
       },
       Policies: [
-        {
-          PolicyName: spec.key,
-          PolicyDocument: { Version: '2012-10-17', Statement: policyStatements(spec, permissions) },
-        },
+        { PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: statements } },
       ],
     },
   };
+}
+
+/** The function's own role: assumable by Lambda only, with exactly {@link policyStatements}. */
+export function functionRole(spec: FunctionSpec, permissions: readonly Permission[]) {
+  return serviceRole('lambda.amazonaws.com', spec.key, policyStatements(spec, permissions));
 }

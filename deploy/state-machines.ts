@@ -8,7 +8,13 @@ import { createRequire } from 'node:module';
 import { parse } from 'yaml';
 import { ValidationError } from '#lib/errors';
 import type { FunctionSpec } from './functions.ts';
-import { STATE_MACHINE_NAMES, stateMachineArn, type CfnValue, type PolicyStatement } from './iam.ts';
+import {
+  serviceRole,
+  STATE_MACHINE_NAMES,
+  stateMachineArn,
+  type CfnValue,
+  type PolicyStatement,
+} from './iam.ts';
 
 export interface StateMachineSource {
   /** `notebookPatch`: the key in serverless.yml and in {@link STATE_MACHINE_NAMES} */
@@ -179,21 +185,5 @@ export function stateMachineRole(
       },
     );
   }
-  return {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'states.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-          },
-        ],
-      },
-      Policies: [{ PolicyName: 'steps', PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
-    },
-  };
+  return serviceRole('states.amazonaws.com', 'steps', statements, true);
 }
