@@ -74,24 +74,28 @@ export function readPermissions(file: string, exported: unknown): Permission[] {
       [
         {
           field: 'permissions',
-          message: `got ${typeof exported}, expected an exported array of { action, resource }`,
+          message: `got ${typeof exported}, expected an exported array of { action, resources }`,
         },
       ],
       { resource: file },
     );
   }
   const issues = exported.flatMap((entry: unknown, i) => {
-    const { action, resource } = (entry ?? {}) as { action?: unknown; resource?: unknown };
+    const { action, resources } = (entry ?? {}) as { action?: unknown; resources?: unknown };
     const found: Array<{ field: string; message: string }> = [];
     if (typeof action !== 'string' || !ACTION.test(action))
       found.push({
         field: `permissions[${i}].action`,
         message: `got ${JSON.stringify(action)}, expected "service:Action" without wildcards`,
       });
-    if (typeof resource !== 'string' || !KINDS.has(resource))
+    if (
+      !Array.isArray(resources) ||
+      resources.length === 0 ||
+      !resources.every((kind) => typeof kind === 'string' && KINDS.has(kind))
+    )
       found.push({
-        field: `permissions[${i}].resource`,
-        message: `got ${JSON.stringify(resource)}, expected one of ${[...KINDS].join(', ')}`,
+        field: `permissions[${i}].resources`,
+        message: `got ${JSON.stringify(resources)}, expected a non-empty list of ${[...KINDS].join(', ')}`,
       });
     return found;
   });
@@ -101,9 +105,10 @@ export function readPermissions(file: string, exported: unknown): Permission[] {
 
 /**
  * The statements of one function's role: its log group, tracing, and one statement per resource kind it
- * declared (PassRole on its own, with its condition).
+ * declared (PassRole on its own, with its condition). An action declared on several kinds is in each of
+ * their statements, so AWS finds it allowed on every resource it checks.
  *
- * @example policyStatements(spec, [{ action: 'sagemaker:StopNotebookInstance', resource: 'notebook-instance' }])
+ * @example policyStatements(spec, [{ action: 'sagemaker:StopNotebookInstance', resources: ['notebook-instance'] }])
  *   // → [logs…, xray…, { Sid: 'NotebookInstance', Action: ['sagemaker:StopNotebookInstance'], Resource: [arn…/notebook-instance/*] }]
  */
 export function policyStatements(spec: FunctionSpec, permissions: readonly Permission[]): PolicyStatement[] {
@@ -120,9 +125,9 @@ export function policyStatements(spec: FunctionSpec, permissions: readonly Permi
   ];
   const byKind = new Map<ResourceKind, Set<string>>();
   const passRole = permissions.some((p) => p.action === PASS_ROLE);
-  for (const { action, resource } of permissions) {
+  for (const { action, resources } of permissions) {
     if (action === PASS_ROLE) continue;
-    byKind.set(resource, (byKind.get(resource) ?? new Set()).add(action));
+    for (const kind of resources) byKind.set(kind, (byKind.get(kind) ?? new Set()).add(action));
   }
   for (const [kind, actions] of [...byKind].sort(([a], [b]) => a.localeCompare(b))) {
     statements.push({
@@ -136,23 +141,40 @@ export function policyStatements(spec: FunctionSpec, permissions: readonly Permi
   return statements;
 }
 
-/** The function's own role: assumable by Lambda only, with exactly {@link policyStatements}. */
-export function functionRole(spec: FunctionSpec, permissions: readonly Permission[]) {
+/**
+ * A role only `service` may assume, with one inline policy; `ownAccountOnly` adds the confused-deputy guard
+ * (`aws:SourceAccount`) for services that act on behalf of a resource (Step Functions, Scheduler).
+ */
+export function serviceRole(
+  service: string,
+  policyName: string,
+  statements: readonly PolicyStatement[],
+  ownAccountOnly = false,
+) {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
         Statement: [
-          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          {
+            Effect: 'Allow',
+            Principal: { Service: service },
+            Action: 'sts:AssumeRole',
+            ...(ownAccountOnly
+              ? { Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }
+              : {}),
+          },
         ],
       },
       Policies: [
-        {
-          PolicyName: spec.key,
-          PolicyDocument: { Version: '2012-10-17', Statement: policyStatements(spec, permissions) },
-        },
+        { PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: statements } },
       ],
     },
   };
+}
+
+/** The function's own role: assumable by Lambda only, with exactly {@link policyStatements}. */
+export function functionRole(spec: FunctionSpec, permissions: readonly Permission[]) {
+  return serviceRole('lambda.amazonaws.com', spec.key, policyStatements(spec, permissions));
 }

@@ -10,6 +10,7 @@ import { scheduleTargetInput } from '#lib/triggers/windows';
 import { ValidationError } from '#lib/errors';
 import type { FunctionSpec } from './functions.ts';
 import { DEAD_LETTER_QUEUE_LOGICAL_ID, DELIVERY_RETRY_POLICY } from './rules.ts';
+import { serviceRole } from './iam.ts';
 
 export const SCHEDULE_GROUP_LOGICAL_ID = 'CaretakerScheduleGroup';
 export const SCHEDULER_ROLE_LOGICAL_ID = 'SchedulerRole';
@@ -114,41 +115,22 @@ export function scheduleResources(
     Type: 'AWS::Scheduler::ScheduleGroup',
     Properties: { Name: '${self:service}-${sls:stage}' },
   };
-  resources[SCHEDULER_ROLE_LOGICAL_ID] = {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'scheduler.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-          },
-        ],
+  resources[SCHEDULER_ROLE_LOGICAL_ID] = serviceRole(
+    'scheduler.amazonaws.com',
+    'invoke-triggers',
+    [
+      {
+        Effect: 'Allow',
+        Action: ['lambda:InvokeFunction'],
+        Resource: targets.map((spec) => ({ 'Fn::GetAtt': [spec.logicalId, 'Arn'] })),
       },
-      Policies: [
-        {
-          PolicyName: 'invoke-triggers',
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Action: ['lambda:InvokeFunction'],
-                Resource: targets.map((spec) => ({ 'Fn::GetAtt': [spec.logicalId, 'Arn'] })),
-              },
-              {
-                Effect: 'Allow',
-                Action: ['sqs:SendMessage'],
-                Resource: { 'Fn::GetAtt': [DEAD_LETTER_QUEUE_LOGICAL_ID, 'Arn'] },
-              },
-            ],
-          },
-        },
-      ],
-    },
-  };
+      {
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage'],
+        Resource: { 'Fn::GetAtt': [DEAD_LETTER_QUEUE_LOGICAL_ID, 'Arn'] },
+      },
+    ],
+    true,
+  );
   return resources;
 }

@@ -15,7 +15,14 @@ import { discoverFunctions, type FunctionSpec } from './functions.ts';
 import { functionRole, readPermissions, STATE_MACHINE_NAMES } from './iam.ts';
 import { loadRules, ruleResources } from './rules.ts';
 import { scheduleResources } from './schedules.ts';
-import { readDefinition, STATE_MACHINES, substituteFunctions, validateDefinition } from './state-machines.ts';
+import {
+  readDefinition,
+  STATE_MACHINES,
+  stateMachineRole,
+  stateMachineRoleId,
+  substituteFunctions,
+  validateDefinition,
+} from './state-machines.ts';
 
 export const OUTCOMES_TOPIC_LOGICAL_ID = 'OutcomesTopic';
 
@@ -71,15 +78,26 @@ export async function buildStack(root: string): Promise<StackFragments> {
       omitted.push(`state machine ${machine.key}: ${machine.file} does not exist`);
       continue;
     }
-    const { definition, missing } = substituteFunctions(readDefinition(path), byKey, machine.file);
+    const {
+      definition,
+      functions: used,
+      missing,
+    } = substituteFunctions(readDefinition(path), byKey, machine.file);
     if (missing.length > 0) {
       omitted.push(`state machine ${machine.key}: no handler file for ${missing.join(', ')}`);
       continue;
     }
     validateDefinition(definition, machine.file);
+    const roleId = stateMachineRoleId(machine);
+    resources[roleId] = stateMachineRole(
+      machine,
+      definition,
+      used.map((key) => byKey.get(key)!),
+    );
     stateMachines[machine.key] = {
       name: STATE_MACHINE_NAMES[machine.key],
       id: machine.logicalId,
+      role: { 'Fn::GetAtt': [roleId, 'Arn'] },
       definition,
       tracingConfig: { enabled: true },
       alarms: {

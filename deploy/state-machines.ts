@@ -8,7 +8,13 @@ import { createRequire } from 'node:module';
 import { parse } from 'yaml';
 import { ValidationError } from '#lib/errors';
 import type { FunctionSpec } from './functions.ts';
-import { STATE_MACHINE_NAMES } from './iam.ts';
+import {
+  serviceRole,
+  STATE_MACHINE_NAMES,
+  stateMachineArn,
+  type CfnValue,
+  type PolicyStatement,
+} from './iam.ts';
 
 export interface StateMachineSource {
   /** `notebookPatch`: the key in serverless.yml and in {@link STATE_MACHINE_NAMES} */
@@ -18,6 +24,10 @@ export interface StateMachineSource {
   /** `NotebookPatchStateMachine` */
   logicalId: string;
 }
+
+/** The logical id of a state machine's own role (`NotebookPatchStateMachineRole`). */
+export const stateMachineRoleId = (machine: Pick<StateMachineSource, 'logicalId'>) =>
+  `${machine.logicalId}Role`;
 
 export const STATE_MACHINES: readonly StateMachineSource[] = [
   {
@@ -111,4 +121,69 @@ export function validateDefinition(definition: unknown, file: string): void {
         resource: file,
       },
     );
+}
+
+/** Whether a definition runs a Map in distributed mode anywhere (its children are executions of the machine). */
+export function hasDistributedMap(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(hasDistributedMap);
+  if (node === null || typeof node !== 'object') return false;
+  const processor = (node as { ItemProcessor?: { ProcessorConfig?: { Mode?: unknown } } }).ItemProcessor;
+  if (processor?.ProcessorConfig?.Mode === 'DISTRIBUTED') return true;
+  return Object.values(node).some(hasDistributedMap);
+}
+
+/** X-Ray tracing of a state machine, which accepts no resource-level permissions. */
+const STATE_MACHINE_TRACING = [
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  'xray:PutTelemetryRecords',
+  'xray:PutTraceSegments',
+];
+
+/**
+ * The role a state machine runs as: invoke exactly the functions its definition names, trace, and — with a
+ * distributed Map — run its own child executions. Those are named `execution:<machine>/<mapRunLabel>:<id>`,
+ * which `execution:<machine>:*` does not match; Step Functions starts them with StartExecution on the
+ * machine, describes and stops them, and redrives them when the parent is redriven ("IAM policies for using
+ * Distributed Map states", AWS Step Functions developer guide).
+ */
+export function stateMachineRole(
+  machine: Pick<StateMachineSource, 'key'>,
+  definition: unknown,
+  functions: ReadonlyArray<Pick<FunctionSpec, 'logicalId'>>,
+) {
+  const name = STATE_MACHINE_NAMES[machine.key];
+  const executions = (pattern: string): CfnValue => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:${name}${pattern}`,
+  });
+  const statements: PolicyStatement[] = [
+    {
+      Sid: 'InvokeSteps',
+      Effect: 'Allow',
+      Action: ['lambda:InvokeFunction'],
+      Resource: functions.flatMap(({ logicalId }) => {
+        const arn = { 'Fn::GetAtt': [logicalId, 'Arn'] };
+        // A Task may name a version or alias of the function too.
+        return [arn, { 'Fn::Sub': ['${functionArn}:*', { functionArn: arn }] }];
+      }),
+    },
+    { Sid: 'Tracing', Effect: 'Allow', Action: [...STATE_MACHINE_TRACING], Resource: '*' },
+  ];
+  if (hasDistributedMap(definition)) {
+    statements.push(
+      {
+        Sid: 'StartMapRunChildren',
+        Effect: 'Allow',
+        Action: ['states:StartExecution'],
+        Resource: [stateMachineArn(name)],
+      },
+      {
+        Sid: 'ManageMapRunChildren',
+        Effect: 'Allow',
+        Action: ['states:DescribeExecution', 'states:RedriveExecution', 'states:StopExecution'],
+        Resource: [executions(':*'), executions('/*')],
+      },
+    );
+  }
+  return serviceRole('states.amazonaws.com', 'steps', statements, true);
 }

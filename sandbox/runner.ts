@@ -2,6 +2,7 @@ import { VirtualClock } from './clock.ts';
 import { createCloudWatchService } from './emulator/cloudwatch.ts';
 import { createEndpointService } from './emulator/endpoints.ts';
 import { startEmulator, type BusEvent } from './emulator/index.ts';
+import { createServiceQuotasService } from './emulator/servicequotas.ts';
 import { Executions, type ExecutionRecord } from './executions.ts';
 import type { Fleet } from './fleet.ts';
 import { retarget } from './front.ts';
@@ -133,7 +134,7 @@ export async function runSandbox(
   const cloudwatch = createCloudWatchService(fleet);
   const endpoints = createEndpointService(fleet, cloudwatch.world);
   const emulator = await startEmulator(fleet, {
-    services: [endpoints, cloudwatch],
+    services: [endpoints, cloudwatch, createServiceQuotasService(fleet)],
     schedule: (at, fire) => clock.schedule(at, fire),
   });
   try {

@@ -1,7 +1,7 @@
 /**
- * Least privilege, declared once: every gateway call carries the IAM action it needs and the kind of
- * resource it acts on; every step lists the gateway calls it uses; the deployed roles are derived from
- * those lists (deploy/), never written by hand a second time.
+ * Least privilege, declared once: every gateway call carries the IAM action it needs and the kinds of
+ * resource AWS authorizes it on; every step lists the gateway calls it uses; the deployed roles are derived
+ * from those lists (deploy/), never written by hand a second time.
  */
 export type ResourceKind =
   | 'notebook-instance'
@@ -17,23 +17,39 @@ export type ResourceKind =
 
 export interface Permission {
   action: string;
-  resource: ResourceKind;
+  /**
+   * Every kind of resource AWS checks the action against. Some actions need several at once: UpdateEndpoint
+   * is authorized on the endpoint AND on the endpoint configuration it moves to (Service Authorization
+   * Reference, Amazon SageMaker AI), so a role that grants only one of them is denied.
+   */
+  resources: readonly ResourceKind[];
 }
 
 export type Declared<F> = F & { readonly permission: Permission };
 
-/** Attaches the IAM action a gateway function needs to the function itself. */
+/**
+ * Attaches the IAM action a gateway function needs, and the resource kind(s) it acts on, to the function.
+ *
+ * @example needs('sagemaker:UpdateEndpoint', ['endpoint', 'endpoint-config'], updateEndpoint)
+ */
 export function needs<F extends (...args: never[]) => unknown>(
   action: string,
-  resource: ResourceKind,
+  resource: ResourceKind | readonly ResourceKind[],
   fn: F,
 ): Declared<F> {
-  return Object.assign(fn, { permission: { action, resource } });
+  const resources = typeof resource === 'string' ? [resource] : [...resource];
+  return Object.assign(fn, { permission: { action, resources } });
 }
 
-/** The deduplicated, sorted permissions of the gateway calls a step uses. */
+/** The permissions of the gateway calls a step uses: one per action, with every kind declared for it. */
 export function permissionsOf(...calls: Array<{ readonly permission: Permission }>): Permission[] {
-  const seen = new Map<string, Permission>();
-  for (const { permission } of calls) seen.set(`${permission.action} ${permission.resource}`, permission);
-  return [...seen.values()].sort((a, b) => a.action.localeCompare(b.action));
+  const kinds = new Map<string, Set<ResourceKind>>();
+  for (const { permission } of calls) {
+    const seen = kinds.get(permission.action) ?? new Set<ResourceKind>();
+    for (const kind of permission.resources) seen.add(kind);
+    kinds.set(permission.action, seen);
+  }
+  return [...kinds]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([action, resources]) => ({ action, resources: [...resources].sort() }));
 }

@@ -210,10 +210,13 @@ describe('the packaged CloudFormation template', () => {
       const statements = statementsOf(roleOfFunction(handler.key));
 
       // Assess
-      for (const { action, resource } of handler.permissions.filter((p) => p.action !== 'iam:PassRole')) {
+      for (const { action, resources } of handler.permissions.filter((p) => p.action !== 'iam:PassRole')) {
         const granting = statements.filter((s) => list(s.Action).includes(action));
-        expect(granting, `${handler.key} ${action}`).toHaveLength(1);
-        expect(list(granting[0]?.Resource), `${handler.key} ${action}`).toEqual(expected[resource]);
+        expect(granting, `${handler.key} ${action}`).toHaveLength(resources.length);
+        expect(
+          granting.map((s) => list(s.Resource)),
+          `${handler.key} ${action}`,
+        ).toEqual(expect.arrayContaining(resources.map((kind) => expected[kind])));
       }
     }
   });
@@ -221,7 +224,9 @@ describe('the packaged CloudFormation template', () => {
   it('allows Resource "*" only for actions that cannot be scoped, and no wildcard action anywhere', () => {
     // Prepare
     const accountActions = new Set(
-      handlers.flatMap((h) => h.permissions.filter((p) => p.resource === 'account').map((p) => p.action)),
+      handlers.flatMap((h) =>
+        h.permissions.filter((p) => p.resources.includes('account')).map((p) => p.action),
+      ),
     );
     const policies = [
       ...ofType('AWS::IAM::Role').flatMap(([id]) => statementsOf(id).map((s) => [id, s] as const)),
@@ -471,8 +476,8 @@ describe('the role statements derived from declared permissions', () => {
   it('passes roles to SageMaker alone when a handler declares iam:PassRole', () => {
     // Act
     const statements = policyStatements(spec, [
-      { action: 'sagemaker:UpdateNotebookInstance', resource: 'notebook-instance' },
-      { action: 'iam:PassRole', resource: 'account' },
+      { action: 'sagemaker:UpdateNotebookInstance', resources: ['notebook-instance'] },
+      { action: 'iam:PassRole', resources: ['account'] },
     ]);
 
     // Assess
@@ -491,8 +496,8 @@ describe('the role statements derived from declared permissions', () => {
   it('puts actions on "*" only for the kind that cannot be scoped', () => {
     // Act
     const statements = policyStatements(spec, [
-      { action: 'sagemaker:ListNotebookInstances', resource: 'account' },
-      { action: 'sagemaker:DescribeNotebookInstance', resource: 'notebook-instance' },
+      { action: 'sagemaker:ListNotebookInstances', resources: ['account'] },
+      { action: 'sagemaker:DescribeNotebookInstance', resources: ['notebook-instance'] },
     ]);
 
     // Assess

@@ -41,6 +41,7 @@ endpointConfigs:
     ${v2}
   - { name: cfg-v3, variants: [{ name: AllTraffic, instanceType: ml.m5.large, instanceCount: 4 }] }
   - { name: cfg-blue, variants: [{ name: Blue, instanceType: ml.m5.large, instanceCount: 4 }] }
+  - { name: cfg-v4, variants: [{ name: AllTraffic, instanceType: ml.m5.large, instanceCount: 4 }] }
 endpoints:
   - { name: ep-1, endpointConfigName: cfg-v1, status: InService }
 ${endpoints}
@@ -151,7 +152,7 @@ describe('endpoint-update on the sandbox: rollbacks', () => {
     ]);
   });
 
-  it('rolls back on an ALARM that cleared before the next look, from the alarm state change event', async () => {
+  it('rolls back on an ALARM that cleared before the next look, citing the breach as its event carried it', async () => {
     // Prepare: ALARM for 10 s only, between two looks 30 s apart.
     const fleet = fleetOf({
       alarm: 'state: OK\n    flips: [{ atSeconds: 401, state: ALARM }, { atSeconds: 411, state: OK }]',
@@ -164,7 +165,10 @@ describe('endpoint-update on the sandbox: rollbacks', () => {
     const output = outputOf(run);
     expect(output).toMatchObject({
       outcome: 'rolled-back',
-      reason: expect.stringMatching(/caretaker-ep-1-5xx went to ALARM at .*state change event.*OK now/),
+      reason: expect.stringMatching(
+        /alarm caretaker-ep-1-5xx is ALARM: Threshold Crossed.*\(values 7; threshold 1\) at 2026-11-23T02:06:41.000Z \(its state change event; it is OK now\)/,
+      ),
+      alarm: { name: 'caretaker-ep-1-5xx', state: 'ALARM', values: [7], at: '2026-11-23T02:06:41.000Z' },
     });
     expect(endpoint(run)).toMatchObject({ endpointConfigName: 'cfg-v1' });
     expect((Date.parse(output.rolledBackAt!) - Date.parse(at(401))) / 1000).toBeLessThan(60);
@@ -185,7 +189,7 @@ describe('endpoint-update on the sandbox: rollbacks', () => {
     expect(endpoint(run)).toMatchObject({ status: 'InService', endpointConfigName: 'cfg-v1' });
   });
 
-  it('extends a bake whose alarm has no data once, then reports the new configuration unproven', async () => {
+  it('extends a bake whose alarm never had data once, then reports it unverified, never succeeded', async () => {
     // Prepare
     const fleet = fleetOf({ alarm: 'state: INSUFFICIENT_DATA' });
 
@@ -194,11 +198,63 @@ describe('endpoint-update on the sandbox: rollbacks', () => {
 
     // Assess
     expect(outputOf(run)).toMatchObject({
-      outcome: 'succeeded',
-      inconclusiveAlarms: ['caretaker-ep-1-5xx'],
-      reason: expect.stringMatching(/bake inconclusive/),
+      outcome: 'unverified',
+      noDataAlarms: ['caretaker-ep-1-5xx'],
+      reason: expect.stringMatching(/never had data.*live but not proven/),
+      liveEndpointConfigName: 'cfg-v2',
     });
     expect(run.result.executions[0]!.stats.virtualSeconds).toBeGreaterThanOrEqual(600);
+    expect(run.result.events[0]).toMatchObject({ detail: { outcome: 'unverified' } });
+  });
+
+  it('succeeds under notBreaching and says which alarm never had data', async () => {
+    // Prepare
+    const fleet = fleetOf({ alarm: 'state: INSUFFICIENT_DATA' });
+
+    // Act
+    const run = await runFleet(fleet, [
+      updateRequested({ deployment: ALL_AT_ONCE, bakeSeconds: 300, treatMissingDataAs: 'notBreaching' }),
+    ]);
+
+    // Assess
+    expect(outputOf(run)).toMatchObject({
+      outcome: 'succeeded',
+      noDataAlarms: ['caretaker-ep-1-5xx'],
+      reason: expect.stringMatching(/caretaker-ep-1-5xx never had data \(treated as not breaching/),
+    });
+  });
+
+  it('refuses under breaching when an alarm has no data, instead of deploying and rolling back later', async () => {
+    // Prepare
+    const fleet = fleetOf({ alarm: 'state: INSUFFICIENT_DATA' });
+
+    // Act
+    const run = await runFleet(fleet, [updateRequested({ treatMissingDataAs: 'breaching' })]);
+
+    // Assess
+    expect(outputOf(run)).toMatchObject({
+      outcome: 'rejected',
+      reason: expect.stringMatching(/caretaker-ep-1-5xx has no data .*treats missing data as breaching/),
+    });
+    expect(updateCalls(run)).toBe(0);
+  });
+
+  it('names the alarm SageMaker rolled back for, with the reason it had, even though it is OK again', async () => {
+    // Prepare
+    const fleet = fleetOf({ v2: 'behavior: { alarmsWhileServing: [caretaker-ep-1-5xx] }' });
+
+    // Act
+    const run = await runFleet(fleet, [updateRequested()]);
+
+    // Assess
+    expect(run.result.fleet.alarms).toEqual([{ name: 'caretaker-ep-1-5xx', state: 'OK' }]);
+    expect(outputOf(run)).toMatchObject({
+      outcome: 'auto-rolled-back',
+      reason: expect.stringMatching(
+        /back to cfg-v1: alarm caretaker-ep-1-5xx is ALARM: Threshold Crossed.*values 7/,
+      ),
+      alarm: { name: 'caretaker-ep-1-5xx', state: 'ALARM', values: [7] },
+    });
   });
 });
 
@@ -243,7 +299,7 @@ describe('endpoint-update on the sandbox: requests refused before anything chang
     });
   });
 
-  it('rejects the request when the instance quota cannot hold both fleets, leaving the endpoint as it was', async () => {
+  it('refuses in preflight when the instance quota cannot hold both fleets, without calling UpdateEndpoint', async () => {
     // Prepare: 4 instances live + 4 for the green fleet > 6.
     const fleet = fleetOf({ extra: 'quotas: { ml.m5.large: 6 }' });
 
@@ -254,10 +310,46 @@ describe('endpoint-update on the sandbox: requests refused before anything chang
     expect(outputOf(run)).toMatchObject({
       outcome: 'rejected',
       reason: expect.stringMatching(
-        /ResourceLimitExceeded.*ml\.m5\.large for endpoint usage.*nothing was changed/,
+        /ml\.m5\.large for endpoint usage is 6 instance\(s\): the deployment needs 8 .*nothing was changed/,
       ),
     });
+    expect(updateCalls(run)).toBe(0);
     expect(endpoint(run)).toEqual({ name: 'ep-1', status: 'InService', endpointConfigName: 'cfg-v1' });
+  });
+
+  it('deploys with a quota that fits the deployment exactly, and rolls back within it when the bake alarms', async () => {
+    // Prepare: 4 live + 4 green = 8 = the quota; the rollback needs the same 8.
+    const fleet = fleetOf({
+      extra: 'quotas: { ml.m5.large: 8 }',
+      alarm: 'state: OK\n    flips: [{ atSeconds: 400, state: ALARM }]',
+    });
+
+    // Act
+    const run = await runFleet(fleet, [updateRequested({ deployment: ALL_AT_ONCE })]);
+
+    // Assess
+    expect(outputOf(run)).toMatchObject({ outcome: 'rolled-back', liveEndpointConfigName: 'cfg-v1' });
+    expect(updateCalls(run)).toBe(2);
+  });
+
+  it('rolls a rolling deployment back rolling, in batches that fit the quota one batch above the fleet', async () => {
+    // Prepare: a blue/green rollback would need 8 of the 5 instances; a rolling one needs 5.
+    const fleet = fleetOf({
+      extra: 'quotas: { ml.m5.large: 5 }',
+      alarm: 'state: OK\n    flips: [{ atSeconds: 900, state: ALARM }]',
+    });
+    const deployment = {
+      strategy: 'rolling',
+      maximumBatchSize: { type: 'INSTANCE_COUNT', value: 1 },
+      waitIntervalSeconds: 60,
+    };
+
+    // Act
+    const run = await runFleet(fleet, [updateRequested({ deployment })]);
+
+    // Assess
+    expect(outputOf(run)).toMatchObject({ outcome: 'rolled-back', liveEndpointConfigName: 'cfg-v1' });
+    expect(endpoint(run)).toMatchObject({ status: 'InService', endpointConfigName: 'cfg-v1' });
   });
 
   it('reports a SageMaker that keeps failing with 5xx as rejected after the retries, nothing changed', async () => {
@@ -331,36 +423,72 @@ describe('endpoint-update on the sandbox: requests refused before anything chang
 });
 
 describe('endpoint-update on the sandbox: pruning', () => {
-  const twoDeployments = [
-    updateRequested({ deployment: ALL_AT_ONCE, retainConfigs: 1 }),
+  const deploy = (target: string, seconds: number, extra: Record<string, unknown> = {}) =>
     updateRequested(
-      { targetEndpointConfigName: 'cfg-v3', deployment: ALL_AT_ONCE, retainConfigs: 1 },
-      at(3600),
-    ),
-  ];
+      { targetEndpointConfigName: target, deployment: ALL_AT_ONCE, retainConfigs: 1, ...extra },
+      at(seconds),
+    );
 
-  it('deletes this endpoint’s configurations beyond retainConfigs, keeping the live one and the rollback target', async () => {
+  it('deletes only configurations caretaker deployed here beyond retainConfigs, never the live one or the rollback target', async () => {
     // Act
-    const run = await runFleet(fleetOf(), twoDeployments);
+    const run = await runFleet(fleetOf(), [
+      deploy('cfg-v2', 0),
+      deploy('cfg-v3', 1000),
+      deploy('cfg-v4', 2000),
+    ]);
 
-    // Assess
-    expect(outputOf(run, 1)).toMatchObject({ outcome: 'succeeded', prunedConfigs: ['cfg-v1'] });
-    expect(run.result.fleet.endpointConfigs).toEqual(['cfg-v2', 'cfg-v3', 'cfg-blue']);
+    // Assess: cfg-v1 was live before caretaker came, so it is not caretaker's to delete.
+    expect(outputOf(run, 1)).toMatchObject({ outcome: 'succeeded', prunedConfigs: [] });
+    expect(outputOf(run, 2)).toMatchObject({ outcome: 'succeeded', prunedConfigs: ['cfg-v2'] });
+    expect(run.result.fleet.endpointConfigs).toEqual(['cfg-v1', 'cfg-v3', 'cfg-blue', 'cfg-v4']);
   });
 
   it('never deletes a configuration another endpoint uses', async () => {
     // Prepare
-    const fleet = fleetOf({ endpoints: '  - { name: ep-2, endpointConfigName: cfg-v1, status: InService }' });
+    const fleet = fleetOf({ endpoints: '  - { name: ep-2, endpointConfigName: cfg-v2, status: InService }' });
 
     // Act
-    const run = await runFleet(fleet, twoDeployments);
+    const run = await runFleet(fleet, [deploy('cfg-v2', 0), deploy('cfg-v3', 1000), deploy('cfg-v4', 2000)]);
 
     // Assess
-    expect(outputOf(run, 1)).toMatchObject({ outcome: 'succeeded', prunedConfigs: [] });
-    expect(outputOf(run, 1).pruneErrors).toBeUndefined();
-    expect(run.result.executions[1]!.stats.sagemakerCalls.DeleteEndpointConfig).toBeUndefined();
-    expect(run.result.fleet.endpointConfigs).toContain('cfg-v1');
-    expect(endpoint(run, 'ep-2')).toMatchObject({ endpointConfigName: 'cfg-v1' });
+    expect(outputOf(run, 2)).toMatchObject({ outcome: 'succeeded', prunedConfigs: [] });
+    expect(run.result.executions[2]!.stats.sagemakerCalls.DeleteEndpointConfig).toBeUndefined();
+    expect(run.result.fleet.endpointConfigs).toContain('cfg-v2');
+  });
+
+  it('never deletes the rollback target of another endpoint’s open deployment, so that its rollback still works', async () => {
+    // Prepare: both endpoints share configurations; ep-1 bakes cfg-v2 (rollback target cfg-v3) while ep-2's
+    // third deployment prunes its own history, which holds cfg-v3, unused at that moment.
+    const fleet = fleetOf({
+      endpoints: '  - { name: ep-2, endpointConfigName: cfg-v1, status: InService }',
+      alarm: 'state: OK\n    flips: [{ atSeconds: 3000, state: ALARM }]',
+      extra: `  - name: caretaker-ep-2-5xx
+    dimensions: { EndpointName: ep-2, VariantName: AllTraffic }
+    state: OK`,
+    });
+    const onEp2 = { endpointName: 'ep-2', alarms: ['caretaker-ep-2-5xx'] };
+
+    // Act
+    const run = await runFleet(fleet, [
+      deploy('cfg-v3', 0, onEp2),
+      deploy('cfg-v3', 0),
+      deploy('cfg-v4', 1000, onEp2),
+      deploy('cfg-v2', 1500, { bakeSeconds: 3600 }),
+      deploy('cfg-v1', 1800, onEp2),
+    ]);
+
+    // Assess
+    const byName = Object.fromEntries(run.result.executions.map((e, i) => [e.name, outputOf(run, i)]));
+    const ep2Last = Object.values(byName).find(
+      (o) => o.endpointName === 'ep-2' && o.targetEndpointConfigName === 'cfg-v1',
+    )!;
+    const ep1Bake = Object.values(byName).find(
+      (o) => o.endpointName === 'ep-1' && o.targetEndpointConfigName === 'cfg-v2',
+    )!;
+    expect(ep2Last).toMatchObject({ outcome: 'succeeded', prunedConfigs: [] });
+    expect(ep1Bake).toMatchObject({ outcome: 'rolled-back', liveEndpointConfigName: 'cfg-v3' });
+    expect(run.result.fleet.endpointConfigs).toContain('cfg-v3');
+    expect(endpoint(run)).toMatchObject({ status: 'InService', endpointConfigName: 'cfg-v3' });
   });
 });
 

@@ -1,6 +1,10 @@
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmHistoryCommand,
+  DescribeAlarmsCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { clientConfig } from './config.ts';
-import { translateAwsError } from './errors.ts';
+import { callAws, translateAwsError } from './errors.ts';
 import { readEnvironment } from '../env.ts';
 import { needs } from '../iam.ts';
 import { tracer } from '../observability.ts';
@@ -57,5 +61,54 @@ export const describeAlarms = needs(
       NextToken = page.NextToken;
     } while (NextToken);
     return alarms;
+  },
+);
+
+/**
+ * The states an alarm entered between `from` and `to`, oldest first, each as the alarm looked right after
+ * (so a breach that has cleared since is still told with its reason and values).
+ */
+export const describeAlarmHistory = needs(
+  'cloudwatch:DescribeAlarmHistory',
+  'alarm',
+  async (client: CloudWatchClient, name: string, from: Date, to: Date): Promise<AlarmView[]> => {
+    const states: AlarmView[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await callAws(name, () =>
+        client.send(
+          new DescribeAlarmHistoryCommand({
+            AlarmName: name,
+            HistoryItemType: 'StateUpdate',
+            StartDate: from,
+            EndDate: to,
+            ScanBy: 'TimestampAscending',
+            NextToken,
+          }),
+        ),
+      );
+      for (const item of page.AlarmHistoryItems ?? []) {
+        let data: { newState?: { stateValue?: string; stateReason?: string; stateReasonData?: unknown } } =
+          {};
+        try {
+          data = JSON.parse(item.HistoryData ?? '{}') as typeof data;
+        } catch {
+          // HistoryData is informative; an item without it still says when the alarm changed.
+        }
+        const entered = data.newState;
+        if (!entered?.stateValue) continue;
+        states.push({
+          name: item.AlarmName ?? name,
+          state: entered.stateValue,
+          ...(entered.stateReason ? { stateReason: entered.stateReason } : {}),
+          ...(entered.stateReasonData !== undefined
+            ? { stateReasonData: JSON.stringify(entered.stateReasonData) }
+            : {}),
+          ...(item.Timestamp ? { stateUpdatedAt: item.Timestamp.toISOString() } : {}),
+        });
+      }
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return states;
   },
 );

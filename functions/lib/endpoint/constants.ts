@@ -38,6 +38,8 @@ export const OUTCOME = {
   rolledBack: 'rolled-back',
   failed: 'failed',
   rejected: 'rejected',
+  /** Live on the target, but an alarm never had data during the bake: not proven, a person should look. */
+  unverified: 'unverified',
 } as const;
 export type EndpointOutcome = (typeof OUTCOME)[keyof typeof OUTCOME];
 
@@ -59,6 +61,11 @@ export const EVENT = {
 
 /** How often the waits look again. Every state transition is billed, and alarms change per minute at best. */
 export const POLL_SECONDS = 30;
+/**
+ * How many step failures after UpdateEndpoint (maybe) took effect the workflow survives by going back to
+ * watching the endpoint, before it reports `failed` with what is live. The hold stays meanwhile.
+ */
+export const MAX_RECOVERIES = 5;
 /** How long caretaker's own all-at-once rollback may take before it is reported as failed. */
 export const ROLLBACK_TIMEOUT_SECONDS = 3600;
 /** SageMaker's own ceiling for a deployment (`MaximumExecutionTimeoutInSeconds` at most 28,800). */

@@ -13,6 +13,7 @@ import {
   POLL_SECONDS,
   type EndpointOutcome,
 } from './constants.ts';
+import { instancesOf, rollbackBatchInstances } from './deployment-config.ts';
 import type { CapacitySize, EndpointUpdateRequest, TreatMissingDataAs } from './request.ts';
 import type { EndpointConfigView, EndpointView } from '../aws/sagemaker/endpoints.ts';
 
@@ -117,8 +118,10 @@ export interface BakeInput {
   watched: string[];
   /** The watched alarms as DescribeAlarms returned them now (a deleted alarm is absent). */
   alarms: AlarmView[];
-  /** A caretaker alarm the `alarm-fired` function recorded on the endpoint since the deployment started. */
-  recorded?: { name: string; at: string } | undefined;
+  /** The first breach the `alarm-fired` function recorded for this deployment, as its event carried it. */
+  recorded?: AlarmCause | undefined;
+  /** The watched alarms seen with data (OK or ALARM) at an earlier look of this bake. */
+  hadData: string[];
   treatMissingDataAs: TreatMissingDataAs;
   now: number;
   bakeUntil: number;
@@ -128,71 +131,82 @@ export interface BakeInput {
 
 export type BakeVerdict =
   | { verdict: 'rollback'; cause: AlarmCause; reason: string }
-  | { verdict: 'continue'; wait: number }
-  | { verdict: 'extend'; until: number; wait: number; reason: string }
-  | { verdict: 'passed'; reason: string; inconclusive?: string[] };
+  | { verdict: 'continue'; wait: number; hadData: string[] }
+  | { verdict: 'extend'; until: number; wait: number; reason: string; hadData: string[] }
+  | { verdict: 'passed'; reason: string; noData?: string[] }
+  | { verdict: 'unverified'; reason: string; noData: string[] };
 
 /**
  * One look at the alarms during the bake.
  *
- *   deployment done ──poll every 30 s──▶ bakeUntil ──(INSUFFICIENT_DATA, inconclusive)──▶ once more ──▶ report
- *        any ALARM (now, or recorded by the alarm event since the last look) ──▶ rollback at once
+ *   deployment done ──poll every 30 s──▶ bakeUntil ──(an alarm never had data, inconclusive)──▶ once more ──▶ unverified
+ *        any ALARM (recorded by the alarm event since the deployment began, or now) ──▶ rollback at once
  *
- * An alarm in INSUFFICIENT_DATA (no traffic) is not a pass: `breaching` rolls back, `notBreaching` counts
- * it as OK, `inconclusive` extends the bake once and then reports the new configuration as unproven.
+ * An alarm without data (INSUFFICIENT_DATA: no traffic) is not a pass: `breaching` rolls back as soon as it
+ * is seen; `notBreaching` passes and names the alarms that never had data; `inconclusive` extends the bake
+ * once and, if an alarm still never had data, ends `unverified` — live, not proven, for a person to look at.
+ * A breach the alarm event recorded is cited as the event carried it, even when the alarm has cleared since.
  */
 export function bakeVerdict(input: BakeInput): BakeVerdict {
   const watched = new Set(input.watched);
   const alarms = input.alarms.filter((a) => watched.has(a.name));
+  if (input.recorded && watched.has(input.recorded.name)) {
+    const cause = input.recorded;
+    const now = alarms.find((a) => a.name === cause.name)?.state ?? 'missing';
+    return {
+      verdict: 'rollback',
+      cause,
+      reason: `${rollbackReason(cause)}${cause.at ? ` at ${cause.at}` : ''} (its state change event; it is ${now} now)`,
+    };
+  }
   const firing = alarms.find((a) => a.state === ALARM_STATE.alarm);
   if (firing) {
     const cause = alarmCause(firing);
     return { verdict: 'rollback', cause, reason: rollbackReason(cause) };
   }
-  if (input.recorded && watched.has(input.recorded.name)) {
-    const now = alarms.find((a) => a.name === input.recorded!.name);
-    const cause: AlarmCause = {
-      ...(now ? alarmCause(now) : { name: input.recorded.name, state: 'unknown' }),
-      at: input.recorded.at,
-    };
-    return {
-      verdict: 'rollback',
-      cause,
-      reason: `alarm ${cause.name} went to ALARM at ${input.recorded.at} (its state change event); it is ${cause.state} now${cause.stateReason ? `: ${cause.stateReason}` : ''}`,
-    };
-  }
   const seen = new Set(alarms.map((a) => a.name));
-  const noData = [
+  const withoutData = [
     ...alarms.filter((a) => a.state === ALARM_STATE.insufficientData).map((a) => a.name),
     ...input.watched.filter((name) => !seen.has(name)),
   ];
-  if (noData.length > 0 && input.treatMissingDataAs === 'breaching') {
-    const first = alarms.find((a) => a.name === noData[0]);
-    const cause = first ? alarmCause(first) : { name: noData[0]!, state: 'missing' };
+  if (withoutData.length > 0 && input.treatMissingDataAs === 'breaching') {
+    const first = alarms.find((a) => a.name === withoutData[0]);
+    const cause = first ? alarmCause(first) : { name: withoutData[0]!, state: 'missing' };
     return {
       verdict: 'rollback',
       cause,
       reason: `${rollbackReason(cause)}; the request treats missing data as breaching`,
     };
   }
+  const hadData = [
+    ...new Set([...input.hadData, ...alarms.filter((a) => !withoutData.includes(a.name)).map((a) => a.name)]),
+  ].sort();
   if (input.now < input.bakeUntil) {
-    return { verdict: 'continue', wait: waitSeconds(input.bakeUntil - input.now) };
+    return { verdict: 'continue', wait: waitSeconds(input.bakeUntil - input.now), hadData };
   }
-  const unproven = input.treatMissingDataAs === 'inconclusive' ? noData : [];
-  if (unproven.length > 0 && !input.extended) {
-    const until = input.now + input.bakeSeconds * 1000;
+  const noData = input.watched.filter((name) => !hadData.includes(name));
+  if (noData.length > 0 && input.treatMissingDataAs === 'inconclusive') {
+    if (!input.extended) {
+      const until = input.now + input.bakeSeconds * 1000;
+      return {
+        verdict: 'extend',
+        until,
+        wait: waitSeconds(until - input.now),
+        hadData,
+        reason: `alarm(s) ${noData.join(', ')} had no data during the bake: baking ${input.bakeSeconds} s more`,
+      };
+    }
     return {
-      verdict: 'extend',
-      until,
-      wait: waitSeconds(until - input.now),
-      reason: `alarm(s) ${unproven.join(', ')} had no data at the end of the bake: baking ${input.bakeSeconds} s more`,
+      verdict: 'unverified',
+      noData,
+      reason: `alarm(s) ${noData.join(', ')} never had data, even after the bake was extended once: the new configuration is live but not proven; a person should look`,
     };
   }
-  if (unproven.length > 0) {
+  if (noData.length > 0) {
     return {
       verdict: 'passed',
-      inconclusive: unproven,
-      reason: `bake inconclusive: alarm(s) ${unproven.join(', ')} still had no data after the bake was extended once; the new configuration stays live unproven`,
+      noData,
+      reason: `no alarm fired during the ${input.bakeSeconds} s bake; alarm(s) ${noData.join(', ')} never had data (treated as not breaching, as the request says)`,
     };
   }
   return { verdict: 'passed', reason: `no alarm fired during the ${input.bakeSeconds} s bake` };
@@ -267,6 +281,61 @@ export function preflightRefusals(facts: PreflightFacts): string[] {
         `${rollbackReason(alarmCause(alarm))} already, before the deployment: fix the endpoint or the alarm first`,
       );
     }
+    if (alarm?.state === ALARM_STATE.insufficientData && request.treatMissingDataAs === 'breaching') {
+      refusals.push(
+        `alarm ${alarm.name} has no data (INSUFFICIENT_DATA) and the request treats missing data as breaching: the deployment would be rolled back as soon as it is live`,
+      );
+    }
+  }
+  return refusals;
+}
+
+/** The account's endpoint instances by type, and its quotas (a type without a known quota is not limited). */
+export interface CapacityFacts {
+  deployment: EndpointUpdateRequest['deployment'];
+  current: EndpointConfigView;
+  target: EndpointConfigView;
+  /** Instances of each type that the account's endpoints hold now (live fleets and deployments). */
+  inUse: Record<string, number>;
+  quotas: Record<string, number>;
+}
+
+const instancesOfType = (config: EndpointConfigView, type: string) =>
+  config.variants.filter((v) => v.instanceType === type).reduce((n, v) => n + v.instanceCount, 0);
+
+/**
+ * Whether the deployment AND caretaker's rollback of it fit the instance quotas, each as a sentence when
+ * not. A blue/green deployment brings the whole new fleet up beside the live one, and its rollback the whole
+ * previous fleet beside the new one; a rolling one adds a batch at a time either way (see
+ * `rollbackDeploymentConfig`). The rollback is counted from the moment the new configuration is live.
+ *
+ * @example capacityRefusals({ deployment: { strategy: 'all-at-once', … }, current: 4 × ml.m5.large,
+ *   target: 4 × ml.m5.large, inUse: { 'ml.m5.large': 4 }, quotas: { 'ml.m5.large': 6 } })
+ *   // → ['ml.m5.large for endpoint usage is 6: the deployment needs 8 (4 in use, 4 for the new fleet)', …]
+ */
+export function capacityRefusals(facts: CapacityFacts): string[] {
+  const { deployment, current, target, inUse, quotas } = facts;
+  const types = new Set([...current.variants, ...target.variants].map((v) => v.instanceType ?? ''));
+  const refusals: string[] = [];
+  for (const type of [...types].filter((t) => quotas[t] !== undefined).sort()) {
+    const quota = quotas[type]!;
+    const live = inUse[type] ?? 0;
+    const before = instancesOfType(current, type);
+    const after = instancesOfType(target, type);
+    const rolling = deployment.strategy === 'rolling';
+    const deployAdds = rolling ? Math.min(after, instancesOf(deployment.maximumBatchSize, after)) : after;
+    const rollbackAdds = rolling ? Math.min(before, rollbackBatchInstances(deployment, before)) : before;
+    const deploying = live + deployAdds;
+    const rollingBack = live - before + after + rollbackAdds;
+    if (deploying > quota) {
+      refusals.push(
+        `${type} for endpoint usage is ${quota} instance(s): the deployment needs ${deploying} (${live} in use, ${deployAdds} for the new fleet${rolling ? "'s first batch" : ''})`,
+      );
+    } else if (rollingBack > quota) {
+      refusals.push(
+        `${type} for endpoint usage is ${quota} instance(s): a rollback to ${current.name} would need ${rollingBack} (${live - before + after} in use once ${target.name} is live, ${rollbackAdds} for the previous fleet${rolling ? "'s first batch" : ''}), so it could not happen`,
+      );
+    }
   }
   return refusals;
 }
@@ -301,21 +370,66 @@ function sizeRefusals(request: EndpointUpdateRequest, config: EndpointConfigView
 }
 
 /**
- * The configurations to delete after a deployment: this endpoint's own, beyond the `retain` most recently
- * deployed, never one any endpoint is using and never the rollback target or the target.
+ * The configurations to delete after a deployment: those caretaker deployed to this endpoint (its ledger
+ * history), beyond the `retain` most recently deployed, never a protected one — in use by any endpoint of
+ * the account (live or pending), the target or rollback target of any open deployment, this one's included.
  *
  * @example configsToPrune([{ name: 'v3', deployedAt: '…03' }, { name: 'v2', deployedAt: '…02' },
- *   { name: 'v1', deployedAt: '…01' }], { inUse: ['v3'], rollbackTarget: 'v2', target: 'v3', retain: 1 })
+ *   { name: 'v1', deployedAt: '…01' }], { protected: ['v3', 'v2'], retain: 1 })
  *   // → ['v1']
  */
 export function configsToPrune(
-  configs: Array<{ name: string; deployedAt: string }>,
-  keep: { inUse: Iterable<string>; rollbackTarget: string; target: string; retain: number },
+  deployed: Array<{ name: string; deployedAt: string }>,
+  keep: { protected: Iterable<string>; retain: number },
 ): string[] {
-  const protectedNames = new Set([...keep.inUse, keep.rollbackTarget, keep.target]);
-  return [...configs]
+  const protectedNames = new Set(keep.protected);
+  return [...deployed]
     .sort((a, b) => Date.parse(b.deployedAt) - Date.parse(a.deployedAt))
     .slice(keep.retain)
     .map((c) => c.name)
     .filter((name) => !protectedNames.has(name));
+}
+
+/**
+ * Whether an UpdateEndpoint toward `wanted` has (maybe) taken effect, judged by what DescribeEndpoint
+ * shows rather than by an answer that may have been lost: the endpoint moves to it, runs it, or changed at
+ * all since `since` (our own call, perhaps already rolled back by SageMaker) — while we hold the endpoint,
+ * any of these is ours.
+ *
+ * @example updateTookEffect({ status: 'Updating', pendingEndpointConfigName: 'cfg-v2', … }, 'cfg-v2', since) // → true
+ */
+export function updateTookEffect(
+  endpoint: Pick<
+    EndpointView,
+    'status' | 'endpointConfigName' | 'pendingEndpointConfigName' | 'lastModifiedAt'
+  >,
+  wanted: string,
+  since: string | undefined,
+): boolean {
+  if (endpoint.pendingEndpointConfigName === wanted) return true;
+  if (endpoint.endpointConfigName === wanted && endpoint.status === ENDPOINT_STATUS.inService) return true;
+  return (
+    since !== undefined &&
+    endpoint.lastModifiedAt !== undefined &&
+    Date.parse(endpoint.lastModifiedAt) > Date.parse(since)
+  );
+}
+
+/**
+ * The alarms that explain SageMaker's own rollback: every watched alarm that entered ALARM during the
+ * deployment (its history), else the breach the alarm event recorded; the first breach first.
+ */
+export function breachesDuring(
+  entered: AlarmView[],
+  recorded: AlarmCause | undefined,
+  watched: readonly string[],
+): AlarmCause[] {
+  const causes = entered
+    .filter((a) => a.state === ALARM_STATE.alarm && watched.includes(a.name))
+    .map(alarmCause)
+    .sort((a, b) => Date.parse(a.at ?? '') - Date.parse(b.at ?? ''));
+  const first = new Map<string, AlarmCause>();
+  for (const cause of causes) if (!first.has(cause.name)) first.set(cause.name, cause);
+  if (first.size === 0 && recorded && watched.includes(recorded.name)) return [recorded];
+  return [...first.values()];
 }

@@ -28,9 +28,9 @@ export function toDeploymentConfig(deployment: Deployment, alarms: string[]): De
         ...(deployment.maximumExecutionTimeoutSeconds !== undefined
           ? { MaximumExecutionTimeoutInSeconds: deployment.maximumExecutionTimeoutSeconds }
           : {}),
-        ...(deployment.rollbackMaximumBatchSize
-          ? { RollbackMaximumBatchSize: size(deployment.rollbackMaximumBatchSize) }
-          : {}),
+        // Unset, SageMaker's own rollback brings the whole old fleet up at once, which needs more instances
+        // than the rolling deployment did: batch it like the deployment, so it fits whenever that fitted.
+        RollbackMaximumBatchSize: size(rollbackBatchSize(deployment)),
       },
       AutoRollbackConfiguration,
     };
@@ -52,6 +52,55 @@ export function toDeploymentConfig(deployment: Deployment, alarms: string[]): De
     },
     AutoRollbackConfiguration,
   };
+}
+
+/** The batch a rolling deployment rolls back in: the request's, else the deployment's own batch size. */
+export function rollbackBatchSize(deployment: Extract<Deployment, { strategy: 'rolling' }>): CapacitySize {
+  return deployment.rollbackMaximumBatchSize ?? deployment.maximumBatchSize;
+}
+
+/**
+ * How many instances of the previous fleet caretaker's rolling rollback brings up at a time: the request's
+ * rollback batch (else its deployment batch), but no more than half the fleet, the most a rolling batch may
+ * be (UpdateEndpoint, RollingUpdatePolicy.MaximumBatchSize).
+ */
+export function rollbackBatchInstances(
+  deployment: Extract<Deployment, { strategy: 'rolling' }>,
+  previousInstances: number,
+): number {
+  const wanted = instancesOf(rollbackBatchSize(deployment), previousInstances);
+  return Math.max(1, Math.min(wanted, Math.floor(previousInstances / 2)));
+}
+
+/**
+ * The DeploymentConfig of caretaker's own rollback to the previous configuration, chosen so that the
+ * rollback fits the instance quota whenever the deployment did: a rolling deployment is rolled back rolling,
+ * in its rollback batches and without waits (the old fleet was proven before); a blue/green one all at
+ * once (`undefined`: SageMaker's default), which needs room for the previous fleet beside the new one —
+ * exactly the room the deployment needed for the new fleet beside the previous one.
+ *
+ * @example rollbackDeploymentConfig({ strategy: 'rolling', maximumBatchSize: { type: 'INSTANCE_COUNT', value: 1 },
+ *   waitIntervalSeconds: 300 }, 4)?.RollingUpdatePolicy?.MaximumBatchSize // → { Type: 'INSTANCE_COUNT', Value: 1 }
+ */
+export function rollbackDeploymentConfig(
+  deployment: Deployment,
+  previousInstances: number,
+): DeploymentConfig | undefined {
+  if (deployment.strategy !== 'rolling') return undefined;
+  const batch = rollbackBatchInstances(deployment, previousInstances);
+  return {
+    RollingUpdatePolicy: {
+      MaximumBatchSize: { Type: 'INSTANCE_COUNT', Value: batch },
+      WaitIntervalInSeconds: 0,
+    },
+  };
+}
+
+/** How many instances a capacity size is for a variant of `instanceCount` (a share rounds up, at least one). */
+export function instancesOf(step: CapacitySize, instanceCount: number): number {
+  return step.type === 'INSTANCE_COUNT'
+    ? step.value
+    : Math.max(1, Math.ceil((step.value / 100) * instanceCount));
 }
 
 /**

@@ -5,11 +5,13 @@ import { lambdaHandler } from '../handler.ts';
 import type { Permission } from '../iam.ts';
 import { ledgerClients } from '../aws/ledger/client.ts';
 import { sagemaker } from '../aws/sagemaker/client.ts';
+import { serviceQuotas } from '../aws/servicequotas.ts';
 
 /** The clients the endpoint steps use in Lambda, built once per container. */
 export const endpointDeps: EndpointDeps = {
   sagemaker,
   cloudwatch,
+  serviceQuotas,
   ledger: ledgerClients,
   events: eventClients,
   now: () => Date.now(),

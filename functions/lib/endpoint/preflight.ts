@@ -2,12 +2,22 @@ import { describeAlarms } from '../aws/cloudwatch.ts';
 import { minimumDeploymentSeconds } from './deployment-config.ts';
 import { NEXT, OUTCOME, POLL_SECONDS } from './constants.ts';
 import { readEndpointRecord } from '../aws/ledger/endpoints.ts';
-import { preflightRefusals } from './decisions.ts';
+import { capacityRefusals, preflightRefusals } from './decisions.ts';
 import { parseEndpointUpdateInput, type EndpointUpdateRequest } from './request.ts';
 import { requestOf, type EndpointDeps, type EndpointUpdateState, type StepInput } from './steps.ts';
 import { ValidationError } from '../errors.ts';
 import { permissionsOf } from '../iam.ts';
-import { describeEndpoint, describeEndpointConfig } from '../aws/sagemaker/endpoints.ts';
+import {
+  describeEndpoint,
+  describeEndpointConfig,
+  listEndpoints,
+  type EndpointConfigView,
+} from '../aws/sagemaker/endpoints.ts';
+import {
+  endpointInstanceQuotas,
+  listSageMakerDefaultQuotas,
+  listSageMakerQuotas,
+} from '../aws/servicequotas.ts';
 
 // The only endpoint step that validates the request with its schema: the others trust what it passed, so
 // their functions do not bundle the validation library.
@@ -17,12 +27,44 @@ export const preflightPermissions = permissionsOf(
   readEndpointRecord,
   describeEndpointConfig,
   describeAlarms,
+  listEndpoints,
+  listSageMakerQuotas,
+  listSageMakerDefaultQuotas,
 );
 
 /**
+ * The endpoint instances the account holds now, by type, for the types that have a quota: every endpoint's
+ * live configuration plus the one a deployment moves it to (blue/green may hold both fleets; counting the
+ * whole pending fleet errs on the side of refusing).
+ */
+async function instancesInUse(
+  types: ReadonlySet<string>,
+  deps: EndpointDeps,
+): Promise<Record<string, number>> {
+  const configs = new Map<string, Promise<EndpointConfigView | undefined>>();
+  const config = (name: string) => {
+    if (!configs.has(name)) configs.set(name, describeEndpointConfig(deps.sagemaker, name));
+    return configs.get(name)!;
+  };
+  const inUse: Record<string, number> = {};
+  for (const name of await listEndpoints(deps.sagemaker)) {
+    const endpoint = await describeEndpoint(deps.sagemaker, name);
+    for (const held of [endpoint?.endpointConfigName, endpoint?.pendingEndpointConfigName]) {
+      for (const variant of (held ? await config(held) : undefined)?.variants ?? []) {
+        if (variant.instanceType && types.has(variant.instanceType))
+          inUse[variant.instanceType] = (inUse[variant.instanceType] ?? 0) + variant.instanceCount;
+      }
+    }
+  }
+  return inUse;
+}
+
+/**
  * Decides whether the deployment may start, changing nothing: the endpoint is InService and held by no other
- * request, the target exists and keeps the variant names, the alarms exist and none is in ALARM, and the
- * sizes fit the variants. A refusal goes straight to Finalize as `rejected`, with every reason.
+ * request, the target exists and keeps the variant names, the alarms exist and none is in ALARM (nor without
+ * data, when missing data counts as breaching), the sizes fit the variants, and the instance quotas leave
+ * room for the deployment AND for caretaker's rollback of it. A refusal goes straight to Finalize as
+ * `rejected`, with every reason.
  */
 export async function preflight(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
   let request: EndpointUpdateRequest;
@@ -52,6 +94,24 @@ export async function preflight(input: StepInput, deps: EndpointDeps): Promise<E
     alarms,
     now: deps.now(),
   });
+  if (refusals.length === 0 && currentConfig && targetConfig) {
+    const types = [...currentConfig.variants, ...targetConfig.variants].flatMap((v) =>
+      v.instanceType ? [v.instanceType] : [],
+    );
+    const quotas = await endpointInstanceQuotas(deps.serviceQuotas, [...new Set(types)]);
+    if (Object.keys(quotas).length > 0) {
+      const inUse = await instancesInUse(new Set(Object.keys(quotas)), deps);
+      refusals.push(
+        ...capacityRefusals({
+          deployment: request.deployment,
+          current: currentConfig,
+          target: targetConfig,
+          inUse,
+          quotas,
+        }),
+      );
+    }
+  }
   if (refusals.length > 0 || !endpoint || !targetConfig) {
     return {
       next: NEXT.finalize,
@@ -64,6 +124,8 @@ export async function preflight(input: StepInput, deps: EndpointDeps): Promise<E
     next: NEXT.startUpdate,
     endpointArn: endpoint.arn,
     previousEndpointConfigName: endpoint.endpointConfigName,
+    previousInstances: Math.max(0, ...(currentConfig?.variants ?? []).map((v) => v.instanceCount)),
+    ...(endpoint.lastModifiedAt ? { unchangedSince: endpoint.lastModifiedAt } : {}),
     // The first look comes when the guardrail's own waits can have passed; polling before that only costs.
     wait: Math.max(POLL_SECONDS, minimumDeploymentSeconds(request.deployment, instances)),
   };

@@ -1,12 +1,14 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { describeAlarms } from '../aws/cloudwatch.ts';
-import { toDeploymentConfig } from './deployment-config.ts';
+import type { DeploymentConfig, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { describeAlarmHistory, describeAlarms } from '../aws/cloudwatch.ts';
+import { rollbackDeploymentConfig, toDeploymentConfig } from './deployment-config.ts';
 import {
   DEPLOYMENT_SLACK_SECONDS,
   EVENT,
   EXECUTION_TIMEOUT_SECONDS,
   MAX_DEPLOYMENT_SECONDS,
+  MAX_RECOVERIES,
   NEXT,
   OUTCOME,
   POLL_SECONDS,
@@ -17,9 +19,11 @@ import {
 import {
   alarmCause,
   bakeVerdict,
+  breachesDuring,
   classifyDeployment,
   configsToPrune,
   rollbackReason,
+  updateTookEffect,
   type AlarmCause,
 } from './decisions.ts';
 import type { EndpointUpdateRequest } from './request.ts';
@@ -57,6 +61,7 @@ import {
 export interface EndpointDeps {
   sagemaker: SageMakerClient;
   cloudwatch: CloudWatchClient;
+  serviceQuotas: ServiceQuotasClient;
   ledger: LedgerClients;
   events: EventClients;
   now: () => number;
@@ -70,6 +75,13 @@ export interface EndpointUpdateState {
   reason?: string;
   endpointArn?: string;
   previousEndpointConfigName?: string;
+  /** Instances of the previous configuration: the size caretaker's own rolling rollback batches. */
+  previousInstances?: number;
+  /**
+   * The endpoint's LastModifiedTime as Preflight saw it (AWS's clock, ISO): a later change, while we hold
+   * the endpoint, is our own UpdateEndpoint, even when its answer was lost.
+   */
+  unchangedSince?: string;
   /** When UpdateEndpoint was accepted (ISO): the deployment, and caretaker's hold on the endpoint, began. */
   startedAt?: string;
   /** The current wait loop gives up after this (ISO). */
@@ -79,7 +91,12 @@ export interface EndpointUpdateState {
   /** The alarm behind a rollback, SageMaker's or caretaker's. */
   cause?: AlarmCause;
   rollbackStartedAt?: string;
-  inconclusive?: string[];
+  /** The watched alarms seen with data during the bake so far. */
+  hadData?: string[];
+  /** The watched alarms that never had data during the bake. */
+  noData?: string[];
+  /** Step failures survived so far by going back to watching the endpoint (see {@link recover}). */
+  recoveries?: number;
 }
 
 /** A step's input: the execution input (the request) with the state and, after a Catch, the error. */
@@ -111,6 +128,29 @@ const finish = (
   return { ...kept, next: NEXT.finalize, outcome, reason };
 };
 
+/**
+ * UpdateEndpoint toward `wanted`, judged by DescribeEndpoint when SageMaker refuses: a refusal because our
+ * own earlier call (whose answer was lost) already moves the endpoint there is a start, not a refusal.
+ * Transient faults are thrown for the ASL to retry, and the retried step judges the same way.
+ */
+async function updateToward(
+  deps: EndpointDeps,
+  endpointName: string,
+  wanted: string,
+  deploymentConfig: DeploymentConfig | undefined,
+  since: string | undefined,
+): Promise<{ started: true } | { started: false; refusal: string }> {
+  try {
+    await updateEndpoint(deps.sagemaker, endpointName, wanted, deploymentConfig);
+    return { started: true };
+  } catch (err) {
+    if (!(err instanceof AwsRequestError || err instanceof NotFoundError)) throw err;
+    const endpoint = await describeEndpoint(deps.sagemaker, endpointName);
+    if (endpoint && updateTookEffect(endpoint, wanted, since)) return { started: true };
+    return { started: false, refusal: err.message };
+  }
+}
+
 export const startUpdatePermissions = permissionsOf(
   holdEndpoint,
   updateEndpoint,
@@ -120,10 +160,12 @@ export const startUpdatePermissions = permissionsOf(
 );
 
 /**
- * Takes the endpoint in the ledger (the hold lasts until Finalize, the bake included) and calls
- * UpdateEndpoint with the guardrail DeploymentConfig. When another request holds the endpoint, or SageMaker
- * refuses (quota short, another update in progress), the request ends `rejected`: the endpoint never
- * changed. Safe to retry: an update already moving to the target under our hold counts as started.
+ * Takes the endpoint in the ledger, with the deployment's target and rollback target (the hold lasts until
+ * the final state is verified), and calls UpdateEndpoint with the guardrail DeploymentConfig. When another
+ * request holds the endpoint, or SageMaker refuses (quota short, another update in progress), the request
+ * ends `rejected`: the endpoint never changed. Safe to retry: an update that DescribeEndpoint shows moving to
+ * the target, or any change since preflight while we hold the endpoint, counts as started, and is never
+ * started twice.
  */
 export async function startUpdate(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
   const request = requestOf(input);
@@ -131,13 +173,15 @@ export async function startUpdate(input: StepInput, deps: EndpointDeps): Promise
   const previous = state.previousEndpointConfigName!;
   const target = request.targetEndpointConfigName;
   const now = deps.now();
-  const hold = await holdEndpoint(
-    deps.ledger,
-    request.endpointName,
-    request.requestId,
-    now,
-    now + EXECUTION_TIMEOUT_SECONDS * 1000,
-  );
+  const since = state.unchangedSince;
+  const hold = await holdEndpoint(deps.ledger, request.endpointName, {
+    requestId: request.requestId,
+    since: iso(now),
+    nowMs: now,
+    untilMs: now + EXECUTION_TIMEOUT_SECONDS * 1000,
+    target,
+    rollbackTarget: previous,
+  });
   if (!hold.held) {
     return finish(
       state,
@@ -145,48 +189,62 @@ export async function startUpdate(input: StepInput, deps: EndpointDeps): Promise
       `request ${hold.holder} holds endpoint ${request.endpointName}${hold.since ? ` since ${hold.since}` : ''} (one deployment per endpoint at a time); nothing was changed`,
     );
   }
-  try {
-    await updateEndpoint(
-      deps.sagemaker,
+  const endpoint = await describeEndpoint(deps.sagemaker, request.endpointName);
+  const startedBefore = endpoint !== undefined && updateTookEffect(endpoint, target, since);
+  if (!startedBefore) {
+    const update = await updateToward(
+      deps,
       request.endpointName,
       target,
       toDeploymentConfig(request.deployment, request.alarms),
+      since,
     );
-  } catch (err) {
-    if (!(err instanceof AwsRequestError || err instanceof NotFoundError)) throw err;
-    const endpoint = await describeEndpoint(deps.sagemaker, request.endpointName);
-    if (!(endpoint?.pendingEndpointConfigName === target && endpoint.status !== 'InService')) {
+    if (!update.started) {
       await releaseEndpoint(deps.ledger, request.endpointName, request.requestId);
       return finish(
         state,
         OUTCOME.rejected,
-        `SageMaker refused the update of ${request.endpointName} to ${target}: ${err.message}; nothing was changed`,
+        `SageMaker refused the update of ${request.endpointName} to ${target}: ${update.refusal}; nothing was changed`,
       );
     }
   }
-  // The previous configuration was live until now; the target is from now on.
+  // Only what caretaker deployed here enters the history that pruning may delete from.
   await recordEndpointConfigs(deps.ledger, request.endpointName, request.requestId, {
     ...hold.record.configs,
-    [previous]: iso(now - 1),
-    [target]: iso(now),
+    [target]: (startedBefore ? hold.record.configs[target] : undefined) ?? iso(now),
   });
   const timeout =
     (request.deployment.maximumExecutionTimeoutSeconds ?? MAX_DEPLOYMENT_SECONDS) +
     ('terminationWaitSeconds' in request.deployment ? (request.deployment.terminationWaitSeconds ?? 0) : 0) +
     DEPLOYMENT_SLACK_SECONDS;
+  const startedAt = (startedBefore ? since : undefined) ?? iso(now);
   return {
     ...state,
     next: NEXT.waitForDeployment,
-    startedAt: iso(now),
-    deadline: iso(now + timeout * 1000),
+    startedAt,
+    deadline: iso(Date.parse(startedAt) + timeout * 1000),
   };
 }
 
-export const checkDeploymentPermissions = permissionsOf(describeEndpoint, describeAlarms);
+export const checkDeploymentPermissions = permissionsOf(
+  describeEndpoint,
+  readEndpointRecord,
+  describeAlarmHistory,
+);
+
+/** The breach the alarm event recorded for this request's deployment, if any. */
+async function recordedBreach(
+  request: EndpointUpdateRequest,
+  deps: EndpointDeps,
+): Promise<AlarmCause | undefined> {
+  const record = await readEndpointRecord(deps.ledger, request.endpointName);
+  return record.holder === request.requestId ? record.alarm : undefined;
+}
 
 /**
  * One look at the deployment. Succeeded → bake; SageMaker rolled back by itself (the endpoint is InService
- * on the previous configuration) → report it with the alarm that made it do so; still moving → look again.
+ * on the previous configuration) → report it naming every alarm that was in ALARM during the deployment;
+ * still moving → look again.
  */
 export async function checkDeployment(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
   const request = requestOf(input);
@@ -217,15 +275,22 @@ export async function checkDeployment(input: StepInput, deps: EndpointDeps): Pro
         next: NEXT.bake,
         wait: Math.min(POLL_SECONDS, request.bakeSeconds),
         bakeUntil: iso(now + request.bakeSeconds * 1000),
+        hadData: [],
       };
     case OUTCOME.autoRolledBack: {
-      const firing = (await describeAlarms(deps.cloudwatch, request.alarms)).find((a) => a.state === 'ALARM');
-      if (!firing) return finish(state, OUTCOME.autoRolledBack, reason);
-      const cause = alarmCause(firing);
+      const from = new Date(Date.parse(state.startedAt ?? state.unchangedSince ?? iso(now)));
+      const [recorded, ...histories] = await Promise.all([
+        recordedBreach(request, deps),
+        ...request.alarms.map((name) => describeAlarmHistory(deps.cloudwatch, name, from, new Date(now))),
+      ]);
+      const causes = breachesDuring(histories.flat(), recorded, request.alarms);
+      if (causes.length === 0) return finish(state, OUTCOME.autoRolledBack, reason);
       return finish(
-        { ...state, cause },
+        { ...state, cause: causes[0]! },
         OUTCOME.autoRolledBack,
-        `SageMaker rolled ${endpoint.name} back to ${endpoint.endpointConfigName}: ${rollbackReason(cause)}`,
+        `SageMaker rolled ${endpoint.name} back to ${endpoint.endpointConfigName}: ${causes
+          .map((c) => `${rollbackReason(c)}${c.at ? ` at ${c.at}` : ''}`)
+          .join('; ')}`,
       );
     }
     default:
@@ -238,28 +303,30 @@ export const watchAlarmsPermissions = permissionsOf(describeAlarms, readEndpoint
 /**
  * One look at the alarms during the bake. The alarms' current states come from DescribeAlarms; an ALARM
  * that came and went between two looks is not lost, because the `alarm-fired` function recorded it on the
- * ledger from the alarm's state change event (see `recordAlarm`). Either way the rollback starts at the
- * next look, at most one poll interval (30 s) after the alarm fired.
+ * ledger from the alarm's state change event (see `recordAlarm`), and the rollback cites the breach as that
+ * event carried it. Either way the rollback starts at the next look, at most one poll interval (30 s) after
+ * the alarm fired. A ledger or CloudWatch read that fails is retried by the ASL and then by {@link recover};
+ * it never ends the bake early.
  */
 export async function watchAlarms(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
   const request = requestOf(input);
   const state = stateOf(input);
-  const [alarms, record] = await Promise.all([
+  const [alarms, recorded] = await Promise.all([
     describeAlarms(deps.cloudwatch, request.alarms),
-    readEndpointRecord(deps.ledger, request.endpointName),
+    recordedBreach(request, deps),
   ]);
-  const recorded =
-    record.alarm && Date.parse(record.alarm.at) >= Date.parse(state.startedAt!) ? record.alarm : undefined;
   const verdict = bakeVerdict({
     watched: request.alarms,
     alarms,
     recorded,
+    hadData: state.hadData ?? [],
     treatMissingDataAs: request.treatMissingDataAs,
     now: deps.now(),
     bakeUntil: Date.parse(state.bakeUntil!),
     bakeSeconds: request.bakeSeconds,
     extended: state.bakeExtended ?? false,
   });
+  const live = `${request.endpointName} is InService on ${request.targetEndpointConfigName}`;
   switch (verdict.verdict) {
     case 'rollback':
       return {
@@ -270,7 +337,7 @@ export async function watchAlarms(input: StepInput, deps: EndpointDeps): Promise
         deadline: iso(deps.now() + ROLLBACK_TIMEOUT_SECONDS * 1000),
       };
     case 'continue':
-      return { ...state, next: NEXT.bake, wait: verdict.wait };
+      return { ...state, next: NEXT.bake, wait: verdict.wait, hadData: verdict.hadData };
     case 'extend':
       return {
         ...state,
@@ -278,14 +345,17 @@ export async function watchAlarms(input: StepInput, deps: EndpointDeps): Promise
         wait: verdict.wait,
         bakeUntil: iso(verdict.until),
         bakeExtended: true,
+        hadData: verdict.hadData,
         reason: verdict.reason,
       };
     case 'passed':
       return finish(
-        { ...state, ...(verdict.inconclusive ? { inconclusive: verdict.inconclusive } : {}) },
+        { ...state, ...(verdict.noData ? { noData: verdict.noData } : {}) },
         OUTCOME.succeeded,
-        `${request.endpointName} is InService on ${request.targetEndpointConfigName}; ${verdict.reason}`,
+        `${live}; ${verdict.reason}`,
       );
+    case 'unverified':
+      return finish({ ...state, noData: verdict.noData }, OUTCOME.unverified, `${live}; ${verdict.reason}`);
   }
 }
 
@@ -293,8 +363,10 @@ export const rollbackPermissions = permissionsOf(describeEndpoint, updateEndpoin
 
 /**
  * Caretaker's own rollback, for an alarm after SageMaker's guardrail window: UpdateEndpoint back to the
- * previous configuration all at once, then look every interval until it is live. Called again after each
- * wait, it starts the rollback once (waiting while SageMaker is busy with the endpoint) and then verifies.
+ * previous configuration with the rollback strategy that fits whenever the deployment did (see
+ * `rollbackDeploymentConfig`), then look every interval until it is live. Called again after each wait, or
+ * after a failure, it judges by DescribeEndpoint: an update moving to the previous configuration is our
+ * rollback (its answer may have been lost), never started twice.
  */
 export async function rollback(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
   const request = requestOf(input);
@@ -329,8 +401,62 @@ export async function rollback(input: StepInput, deps: EndpointDeps): Promise<En
       `rollback to ${previous} (${why}) did not take: ${reason}; needs attention`,
     );
   }
-  await updateEndpoint(deps.sagemaker, request.endpointName, previous);
+  const update = await updateToward(
+    deps,
+    request.endpointName,
+    previous,
+    rollbackDeploymentConfig(request.deployment, state.previousInstances ?? 0),
+    undefined,
+  );
+  if (!update.started) {
+    return finish(
+      state,
+      OUTCOME.failed,
+      `SageMaker refused the rollback of ${request.endpointName} to ${previous}: ${update.refusal}; ${endpoint.endpointConfigName} stays live while ${why}; needs attention`,
+    );
+  }
   return { ...state, next: NEXT.waitForRollback, wait: POLL_SECONDS, rollbackStartedAt: iso(now), deadline };
+}
+
+export const recoverPermissions = permissionsOf(describeEndpoint);
+
+/** Where a failed step goes back to: the wait before the same look, so the step judges again. */
+const RETURN_TO: Partial<Record<EndpointNext, EndpointNext>> = {
+  [NEXT.startUpdate]: NEXT.startUpdate,
+  [NEXT.waitForDeployment]: NEXT.waitForDeployment,
+  [NEXT.bake]: NEXT.bake,
+  [NEXT.rollback]: NEXT.waitForRollback,
+  [NEXT.waitForRollback]: NEXT.waitForRollback,
+};
+/** A failed step is looked at again this soon: a bad configuration may be live. */
+const RECOVERY_WAIT_SECONDS = 10;
+
+/**
+ * Where an error after Preflight goes (the ASL's Catch of every later step). UpdateEndpoint may have taken
+ * effect, so the hold stays and the workflow goes back to watching the endpoint: the failed step runs again
+ * and judges by DescribeEndpoint what happened. After {@link MAX_RECOVERIES} failures it gives up: `failed`,
+ * naming what is live, or `rejected` when DescribeEndpoint shows that nothing ever changed.
+ */
+export async function recover(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
+  const request = requestOf(input);
+  const state = stateOf(input);
+  const error = input.error ? errorText(input.error) : 'a step failed';
+  const recoveries = (state.recoveries ?? 0) + 1;
+  const back = RETURN_TO[state.next];
+  if (back && recoveries <= MAX_RECOVERIES) {
+    return { ...state, next: back, wait: RECOVERY_WAIT_SECONDS, recoveries };
+  }
+  const endpoint = await describeEndpoint(deps.sagemaker, request.endpointName);
+  const changed =
+    state.startedAt !== undefined ||
+    (endpoint !== undefined &&
+      updateTookEffect(endpoint, request.targetEndpointConfigName, state.unchangedSince));
+  const gaveUp = `${error}; gave up after ${recoveries} failed step(s)`;
+  if (!changed) return finish(state, OUTCOME.rejected, `${gaveUp}; nothing was changed`);
+  const live = endpoint
+    ? `${endpoint.name} is ${endpoint.status} on ${endpoint.endpointConfigName}${endpoint.pendingEndpointConfigName ? ` moving to ${endpoint.pendingEndpointConfigName}` : ''}`
+    : `endpoint ${request.endpointName} does not exist`;
+  return finish(state, OUTCOME.failed, `${gaveUp}: ${live}; needs attention`);
 }
 
 export interface EndpointUpdateOutput {
@@ -342,7 +468,8 @@ export interface EndpointUpdateOutput {
   previousEndpointConfigName?: string;
   liveEndpointConfigName?: string;
   alarm?: AlarmCause;
-  inconclusiveAlarms?: string[];
+  /** Alarms that never had data during the bake (`unverified`, or `succeeded` under notBreaching). */
+  noDataAlarms?: string[];
   prunedConfigs: string[];
   /** Configurations that were due for pruning but could not be deleted, and why. */
   pruneErrors?: string[];
@@ -412,7 +539,7 @@ export async function finalize(input: StepInput, deps: EndpointDeps): Promise<En
     let configs: Record<string, string> | undefined;
     if (state?.startedAt && outcome === OUTCOME.succeeded) {
       const record = await readEndpointRecord(deps.ledger, request.endpointName);
-      const result = await prune(request, state.previousEndpointConfigName!, record.configs, deps);
+      const result = await prune(request, record.configs, deps);
       pruned.push(...result.pruned);
       pruneErrors.push(...result.errors);
       configs = Object.fromEntries(Object.entries(record.configs).filter(([name]) => !pruned.includes(name)));
@@ -433,7 +560,7 @@ export async function finalize(input: StepInput, deps: EndpointDeps): Promise<En
       : {}),
     ...(live ? { liveEndpointConfigName: live } : {}),
     ...(state?.cause ? { alarm: state.cause } : {}),
-    ...(state?.inconclusive ? { inconclusiveAlarms: state.inconclusive } : {}),
+    ...(state?.noData ? { noDataAlarms: state.noData } : {}),
     prunedConfigs: pruned,
     ...(pruneErrors.length > 0 ? { pruneErrors } : {}),
     ...(state?.startedAt ? { startedAt: state.startedAt } : {}),
@@ -460,30 +587,33 @@ export async function finalize(input: StepInput, deps: EndpointDeps): Promise<En
 }
 
 /**
- * Deletes this endpoint's configurations beyond `retainConfigs`. Which endpoints use which configuration
- * is only asked when there is something to delete, because it costs a DescribeEndpoint per endpoint.
+ * Deletes the configurations caretaker deployed to this endpoint beyond `retainConfigs`. What is protected
+ * is only asked when there is something to delete, because it costs a DescribeEndpoint and a ledger read per
+ * endpoint of the account: every configuration an endpoint runs or moves to, and the target and rollback
+ * target of every open deployment (AWS itself deletes a configuration in use without a word).
  */
 async function prune(
   request: EndpointUpdateRequest,
-  previous: string,
   configs: Record<string, string>,
   deps: EndpointDeps,
 ): Promise<{ pruned: string[]; errors: string[] }> {
-  const history = Object.entries(configs).map(([name, deployedAt]) => ({ name, deployedAt }));
-  const keep = {
-    inUse: [] as string[],
-    rollbackTarget: previous,
-    target: request.targetEndpointConfigName,
-    retain: request.retainConfigs,
-  };
+  const deployed = Object.entries(configs).map(([name, deployedAt]) => ({ name, deployedAt }));
+  const keep = { protected: new Set([request.targetEndpointConfigName]), retain: request.retainConfigs };
   const result = { pruned: [] as string[], errors: [] as string[] };
-  if (configsToPrune(history, keep).length === 0) return result;
+  if (configsToPrune(deployed, keep).length === 0) return result;
+  const now = deps.now();
   for (const name of await listEndpoints(deps.sagemaker)) {
-    const endpoint = await describeEndpoint(deps.sagemaker, name);
-    if (endpoint) keep.inUse.push(endpoint.endpointConfigName);
-    if (endpoint?.pendingEndpointConfigName) keep.inUse.push(endpoint.pendingEndpointConfigName);
+    const [endpoint, record] = await Promise.all([
+      describeEndpoint(deps.sagemaker, name),
+      readEndpointRecord(deps.ledger, name),
+    ]);
+    for (const config of [endpoint?.endpointConfigName, endpoint?.pendingEndpointConfigName])
+      if (config) keep.protected.add(config);
+    if (record.holder && (record.heldUntil ?? 0) > now) {
+      for (const config of [record.target, record.rollbackTarget]) if (config) keep.protected.add(config);
+    }
   }
-  for (const name of configsToPrune(history, keep)) {
+  for (const name of configsToPrune(deployed, keep)) {
     try {
       // Already gone counts as pruned: it leaves the history too.
       await deleteEndpointConfig(deps.sagemaker, name);
@@ -503,7 +633,7 @@ interface AlarmStateChange {
   time?: string;
   detail?: {
     alarmName?: string;
-    state?: { value?: string };
+    state?: { value?: string; reason?: string; reasonData?: string; timestamp?: string };
     configuration?: {
       metrics?: Array<{ metricStat?: { metric?: { dimensions?: Record<string, string> } } }>;
     };
@@ -516,9 +646,10 @@ interface AlarmStateChange {
  * Why a ledger note and not a callback: the bake already looks every 30 s, within one evaluation period of
  * SageMaker's per-minute metrics, so the event could not make the rollback meaningfully sooner. What
  * polling alone can miss is an ALARM that clears before the next look (a high-resolution alarm, a short
- * burst of 5XX). So the event is written down where the bake looks anyway, the endpoint's ledger item, and
- * `watchAlarms` rolls back on it at its next look. A `.waitForTaskToken` bake would react a few seconds
- * sooner, at the price of storing task tokens and a second way for the bake to end.
+ * burst of 5XX), and the words and numbers of the breach itself. So the breach is written down as the event
+ * carried it (reason, values, time) where the bake looks anyway, the endpoint's ledger item, and
+ * `watchAlarms` rolls back on it at its next look, citing it. A `.waitForTaskToken` bake would react a few
+ * seconds sooner, at the price of storing task tokens and a second way for the bake to end.
  */
 export async function recordAlarm(
   event: AlarmStateChange,
@@ -535,13 +666,24 @@ export async function recordAlarm(
   const ignored = (why: string) => ({ started: [], duplicates: [], ignored: why });
   if (!alarm || event.detail?.state?.value !== 'ALARM') return ignored('not an alarm going to ALARM');
   if (endpoints.length === 0) return ignored(`alarm ${alarm} watches no EndpointName dimension`);
-  const at = iso(Date.parse(event.time ?? '') || deps.now());
+  const at = iso(Date.parse(event.detail.state.timestamp ?? event.time ?? '') || deps.now());
+  const breach = {
+    ...alarmCause({
+      name: alarm,
+      state: 'ALARM',
+      ...(event.detail.state.reason ? { stateReason: event.detail.state.reason } : {}),
+      ...(event.detail.state.reasonData ? { stateReasonData: event.detail.state.reasonData } : {}),
+    }),
+    at,
+  };
   const recorded: string[] = [];
   for (const name of endpoints) {
-    if (await recordEndpointAlarm(deps.ledger, name, alarm, at)) recorded.push(name);
+    if (await recordEndpointAlarm(deps.ledger, name, breach)) recorded.push(name);
   }
   if (recorded.length === 0) {
-    return ignored(`alarm ${alarm}: no caretaker deployment holds ${endpoints.join(', ')}`);
+    return ignored(
+      `alarm ${alarm}: no caretaker deployment holds ${endpoints.join(', ')}, or a breach was already recorded for it`,
+    );
   }
   return { started: [], duplicates: [], recorded };
 }

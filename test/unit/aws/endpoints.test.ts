@@ -263,23 +263,35 @@ const conditionFailed = () =>
     $metadata: { httpStatusCode: 400 },
   });
 
+const hold = (requestId: string, nowMs: number) => ({
+  requestId,
+  since: '2026-11-23T02:00:00.000Z',
+  nowMs,
+  untilMs: nowMs + 9,
+  target: 'cfg-v2',
+  rollbackTarget: 'cfg-v1',
+});
+const breach = {
+  name: 'a',
+  state: 'ALARM',
+  stateReason: 'high',
+  values: [7],
+  at: '2026-11-23T02:05:00.000Z',
+};
+
 describe('the endpoint ledger', () => {
   beforeEach(() => ddb.reset());
 
   it.each([
     ['readEndpointRecord', 'GetItem', () => ledger.readEndpointRecord(ledgerClients, 'ep-1')],
-    ['holdEndpoint', 'UpdateItem', () => ledger.holdEndpoint(ledgerClients, 'ep-1', 'r-1', 0, 1)],
+    ['holdEndpoint', 'UpdateItem', () => ledger.holdEndpoint(ledgerClients, 'ep-1', hold('r-1', 0))],
     ['releaseEndpoint', 'UpdateItem', () => ledger.releaseEndpoint(ledgerClients, 'ep-1', 'r-1')],
     [
       'recordEndpointConfigs',
       'UpdateItem',
       () => ledger.recordEndpointConfigs(ledgerClients, 'ep-1', 'r-1', {}),
     ],
-    [
-      'recordEndpointAlarm',
-      'UpdateItem',
-      () => ledger.recordEndpointAlarm(ledgerClients, 'ep-1', 'a', 'now'),
-    ],
+    ['recordEndpointAlarm', 'UpdateItem', () => ledger.recordEndpointAlarm(ledgerClients, 'ep-1', breach)],
   ] as const)('%s sends exactly the command its IAM action allows', async (name, command, call) => {
     // Prepare
     ddb.onAnyCommand().resolves({});
@@ -289,7 +301,7 @@ describe('the endpoint ledger', () => {
 
     // Assess
     expect(ddb.calls().map(commandName)).toEqual([command]);
-    expect(ledger[name].permission).toEqual({ action: `dynamodb:${command}`, resource: 'ledger-table' });
+    expect(ledger[name].permission).toEqual({ action: `dynamodb:${command}`, resources: ['ledger-table'] });
   });
 
   it('holds the endpoint for one request and names the holder to the next', async () => {
@@ -303,8 +315,8 @@ describe('the endpoint ledger', () => {
     });
 
     // Act
-    const first = await ledger.holdEndpoint(ledgerClients, 'ep-1', 'r-1', 0, 9);
-    const second = await ledger.holdEndpoint(ledgerClients, 'ep-1', 'r-2', 1, 10);
+    const first = await ledger.holdEndpoint(ledgerClients, 'ep-1', hold('r-1', 0));
+    const second = await ledger.holdEndpoint(ledgerClients, 'ep-1', hold('r-2', 1));
 
     // Assess
     expect(first).toEqual({ held: true, record: { holder: 'r-1', configs: { 'cfg-v1': 't1' } } });
@@ -320,9 +332,55 @@ describe('the endpoint ledger', () => {
 
     // Act
     const released = await ledger.releaseEndpoint(ledgerClients, 'ep-1', 'r-2');
-    const recorded = await ledger.recordEndpointAlarm(ledgerClients, 'ep-1', 'a', 'now');
+    const recorded = await ledger.recordEndpointAlarm(ledgerClients, 'ep-1', breach);
 
     // Assess
     expect([released, recorded]).toEqual([false, false]);
+  });
+
+  it("records the open deployment's target and rollback target with the hold, where pruning reads them", async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).resolves({ Attributes: { holder: { S: 'r-1' } } });
+    ddb.on(GetItemCommand).resolves({
+      Item: {
+        holder: { S: 'r-1' },
+        heldUntil: { N: '9' },
+        target: { S: 'cfg-v2' },
+        rollbackTarget: { S: 'cfg-v1' },
+        alarmFor: { S: 'r-1' },
+        alarmEvent: { S: JSON.stringify(breach) },
+      },
+    });
+
+    // Act
+    await ledger.holdEndpoint(ledgerClients, 'ep-1', hold('r-1', 0));
+    const record = await ledger.readEndpointRecord(ledgerClients, 'ep-1');
+
+    // Assess
+    expect(ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':target': { S: 'cfg-v2' },
+      ':rollback': { S: 'cfg-v1' },
+    });
+    expect(record).toEqual({
+      holder: 'r-1',
+      heldUntil: 9,
+      target: 'cfg-v2',
+      rollbackTarget: 'cfg-v1',
+      alarm: breach,
+      configs: {},
+    });
+  });
+
+  it('reads a breach recorded for an earlier deployment as none', async () => {
+    // Prepare
+    ddb.on(GetItemCommand).resolves({
+      Item: { holder: { S: 'r-2' }, alarmFor: { S: 'r-1' }, alarmEvent: { S: JSON.stringify(breach) } },
+    });
+
+    // Act
+    const record = await ledger.readEndpointRecord(ledgerClients, 'ep-1');
+
+    // Assess
+    expect(record.alarm).toBeUndefined();
   });
 });

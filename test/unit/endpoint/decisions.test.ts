@@ -3,10 +3,13 @@ import type { AlarmView } from '#lib/aws/cloudwatch';
 import {
   alarmCause,
   bakeVerdict,
+  breachesDuring,
+  capacityRefusals,
   classifyDeployment,
   configsToPrune,
   preflightRefusals,
   rollbackReason,
+  updateTookEffect,
   type BakeInput,
   type PreflightFacts,
 } from '#lib/endpoint/decisions';
@@ -101,6 +104,7 @@ const T0 = Date.parse('2026-11-23T02:00:00Z');
 const bake = (input: Partial<BakeInput>): BakeInput => ({
   watched: ['a', 'b'],
   alarms: [alarm('a', 'OK'), alarm('b', 'OK')],
+  hadData: [],
   treatMissingDataAs: 'inconclusive',
   now: T0,
   bakeUntil: T0 + 600_000,
@@ -108,15 +112,19 @@ const bake = (input: Partial<BakeInput>): BakeInput => ({
   extended: false,
   ...input,
 });
+const quiet = [alarm('a', 'INSUFFICIENT_DATA'), alarm('b', 'OK')];
 
 describe('the bake verdict', () => {
   it('looks again in 30 s while every alarm is OK, and never past the end of the bake', () => {
-    expect(bakeVerdict(bake({}))).toEqual({ verdict: 'continue', wait: 30 });
-    expect(bakeVerdict(bake({ now: T0 + 590_000 }))).toEqual({ verdict: 'continue', wait: 10 });
+    expect(bakeVerdict(bake({}))).toEqual({ verdict: 'continue', wait: 30, hadData: ['a', 'b'] });
+    expect(bakeVerdict(bake({ now: T0 + 590_000 }))).toMatchObject({ verdict: 'continue', wait: 10 });
   });
 
   it('passes when the bake ends with every alarm OK', () => {
-    expect(bakeVerdict(bake({ now: T0 + 600_000 }))).toMatchObject({ verdict: 'passed' });
+    expect(bakeVerdict(bake({ now: T0 + 600_000 }))).toEqual({
+      verdict: 'passed',
+      reason: 'no alarm fired during the 600 s bake',
+    });
   });
 
   it('rolls back at once when a watched alarm is in ALARM, naming it', () => {
@@ -133,27 +141,38 @@ describe('the bake verdict', () => {
     });
   });
 
-  it('rolls back on an ALARM the state change event recorded, even when the alarm is OK again', () => {
+  it('cites the breach as its ALARM event carried it, even when the alarm is OK again', () => {
+    // Prepare
+    const recorded = {
+      name: 'a',
+      state: 'ALARM',
+      stateReason: 'Threshold Crossed',
+      values: [12],
+      threshold: 5,
+      at: '2026-11-23T02:03:00.000Z',
+    };
+
     // Act
-    const verdict = bakeVerdict(bake({ recorded: { name: 'a', at: '2026-11-23T02:03:00.000Z' } }));
+    const verdict = bakeVerdict(bake({ recorded }));
 
     // Assess
-    expect(verdict).toMatchObject({
+    expect(verdict).toEqual({
       verdict: 'rollback',
-      cause: { name: 'a', at: '2026-11-23T02:03:00.000Z' },
-      reason: expect.stringMatching(/a went to ALARM at 2026-11-23T02:03:00.000Z.*OK now/),
+      cause: recorded,
+      reason:
+        'alarm a is ALARM: Threshold Crossed (values 12; threshold 5) at 2026-11-23T02:03:00.000Z (its state change event; it is OK now)',
     });
   });
 
   it('ignores a recorded alarm the request does not watch', () => {
-    expect(bakeVerdict(bake({ recorded: { name: 'other', at: 'x' } })).verdict).toBe('continue');
+    expect(bakeVerdict(bake({ recorded: { name: 'other', state: 'ALARM', at: 'x' } })).verdict).toBe(
+      'continue',
+    );
   });
 
   it('treats missing data as breaching when asked: rollback', () => {
     // Act
-    const verdict = bakeVerdict(
-      bake({ alarms: [alarm('a', 'INSUFFICIENT_DATA'), alarm('b', 'OK')], treatMissingDataAs: 'breaching' }),
-    );
+    const verdict = bakeVerdict(bake({ alarms: quiet, treatMissingDataAs: 'breaching' }));
 
     // Assess
     expect(verdict).toMatchObject({
@@ -162,22 +181,21 @@ describe('the bake verdict', () => {
     });
   });
 
-  it('treats missing data as OK when the request says notBreaching', () => {
-    expect(
-      bakeVerdict(
-        bake({
-          alarms: [alarm('a', 'INSUFFICIENT_DATA'), alarm('b', 'OK')],
-          treatMissingDataAs: 'notBreaching',
-          now: T0 + 600_000,
-        }),
-      ),
-    ).toMatchObject({ verdict: 'passed', reason: expect.stringMatching(/no alarm fired/) });
+  it('passes under notBreaching and names the alarm that never had data', () => {
+    // Act
+    const verdict = bakeVerdict(
+      bake({ alarms: quiet, treatMissingDataAs: 'notBreaching', now: T0 + 600_000 }),
+    );
+
+    // Assess
+    expect(verdict).toEqual({
+      verdict: 'passed',
+      noData: ['a'],
+      reason: expect.stringMatching(/no alarm fired.*a never had data \(treated as not breaching/),
+    });
   });
 
-  it('extends an inconclusive bake once, then reports it as unproven', () => {
-    // Prepare
-    const quiet = [alarm('a', 'INSUFFICIENT_DATA'), alarm('b', 'OK')];
-
+  it('extends a bake in which an alarm never had data once, then ends unverified, never passed', () => {
     // Act
     const first = bakeVerdict(bake({ alarms: quiet, now: T0 + 600_000 }));
     const second = bakeVerdict(
@@ -189,12 +207,19 @@ describe('the bake verdict', () => {
       verdict: 'extend',
       until: T0 + 1_200_000,
       wait: 30,
+      hadData: ['b'],
       reason: expect.stringMatching(/a had no data/),
     });
-    expect(second).toMatchObject({
+    expect(second).toEqual({
+      verdict: 'unverified',
+      noData: ['a'],
+      reason: expect.stringMatching(/a never had data.*live but not proven/),
+    });
+  });
+
+  it('counts an alarm that had data at an earlier look as proven, though it has none at the end', () => {
+    expect(bakeVerdict(bake({ alarms: quiet, hadData: ['a'], now: T0 + 600_000 }))).toMatchObject({
       verdict: 'passed',
-      inconclusive: ['a'],
-      reason: expect.stringMatching(/inconclusive/),
     });
   });
 
@@ -361,22 +386,180 @@ describe('pruning configurations', () => {
     deployedAt: new Date(T0 - i * 86_400_000).toISOString(),
   }));
 
-  it('keeps the newest retainConfigs and deletes the rest, oldest included', () => {
-    expect(
-      configsToPrune(history, { inUse: ['cfg-v5'], rollbackTarget: 'cfg-v4', target: 'cfg-v5', retain: 3 }),
-    ).toEqual(['cfg-v2', 'cfg-v1']);
+  it('keeps the newest retainConfigs caretaker deployed and deletes the rest, oldest included', () => {
+    expect(configsToPrune(history, { protected: ['cfg-v5', 'cfg-v4'], retain: 3 })).toEqual([
+      'cfg-v2',
+      'cfg-v1',
+    ]);
   });
 
-  it('never deletes a configuration in use, the rollback target or the target, whatever retain says', () => {
+  it('never deletes a protected configuration (in use anywhere, any open deployment’s target or rollback target)', () => {
     // Act
     const pruned = configsToPrune([...history].reverse(), {
-      inUse: ['cfg-v5', 'cfg-v2'],
-      rollbackTarget: 'cfg-v4',
-      target: 'cfg-v5',
+      protected: ['cfg-v5', 'cfg-v2', 'cfg-v4'],
       retain: 1,
     });
 
     // Assess
     expect(pruned).toEqual(['cfg-v3', 'cfg-v1']);
+  });
+
+  it('considers only configurations in the history: one caretaker never deployed here is never a candidate', () => {
+    expect(configsToPrune(history.slice(0, 2), { protected: [], retain: 1 })).toEqual(['cfg-v4']);
+  });
+});
+
+describe('judging whether an UpdateEndpoint took effect, by DescribeEndpoint', () => {
+  const endpoint = {
+    status: 'InService',
+    endpointConfigName: 'cfg-v1',
+    lastModifiedAt: '2026-11-23T01:00:00.000Z',
+  };
+
+  it('counts an update moving to the wanted configuration, or running it, as ours', () => {
+    expect(
+      updateTookEffect(
+        { ...endpoint, status: 'Updating', pendingEndpointConfigName: 'cfg-v2' },
+        'cfg-v2',
+        undefined,
+      ),
+    ).toBe(true);
+    expect(updateTookEffect({ ...endpoint, endpointConfigName: 'cfg-v2' }, 'cfg-v2', undefined)).toBe(true);
+  });
+
+  it('counts any change since preflight as ours: a lost answer whose update SageMaker already rolled back', () => {
+    expect(
+      updateTookEffect(
+        { ...endpoint, lastModifiedAt: '2026-11-23T02:05:00.000Z' },
+        'cfg-v2',
+        '2026-11-23T01:00:00.000Z',
+      ),
+    ).toBe(true);
+  });
+
+  it('sees nothing started on an endpoint unchanged since preflight', () => {
+    expect(updateTookEffect(endpoint, 'cfg-v2', '2026-11-23T01:00:00.000Z')).toBe(false);
+    expect(
+      updateTookEffect(
+        { ...endpoint, status: 'Updating', pendingEndpointConfigName: 'cfg-v3' },
+        'cfg-v2',
+        undefined,
+      ),
+    ).toBe(false);
+  });
+});
+
+describe('the alarms that explain SageMaker’s own rollback', () => {
+  it('names every watched alarm that entered ALARM during the deployment, first breach first', () => {
+    // Prepare
+    const entered: AlarmView[] = [
+      alarm('b', 'ALARM', { stateReason: 'late', stateUpdatedAt: '2026-11-23T02:09:00.000Z' }),
+      alarm('a', 'OK', { stateUpdatedAt: '2026-11-23T02:08:00.000Z' }),
+      alarm('a', 'ALARM', { stateReason: 'early', stateUpdatedAt: '2026-11-23T02:05:00.000Z' }),
+      alarm('other', 'ALARM', { stateUpdatedAt: '2026-11-23T02:04:00.000Z' }),
+    ];
+
+    // Act
+    const causes = breachesDuring(entered, undefined, ['a', 'b']);
+
+    // Assess
+    expect(causes.map((c) => [c.name, c.stateReason])).toEqual([
+      ['a', 'early'],
+      ['b', 'late'],
+    ]);
+  });
+
+  it('falls back to the breach the alarm event recorded when the history shows none', () => {
+    // Prepare
+    const recorded = { name: 'a', state: 'ALARM', at: '2026-11-23T02:05:00.000Z' };
+
+    // Act / Assess
+    expect(breachesDuring([], recorded, ['a'])).toEqual([recorded]);
+    expect(breachesDuring([], recorded, ['b'])).toEqual([]);
+  });
+});
+
+describe('capacity for the deployment and for the rollback', () => {
+  const large = (name: string, instanceCount: number) =>
+    config(name, [{ name: 'AllTraffic', instanceType: 'ml.m5.large', instanceCount }]);
+  const rolling = request({
+    strategy: 'rolling',
+    maximumBatchSize: { type: 'INSTANCE_COUNT', value: 1 },
+    waitIntervalSeconds: 60,
+  }).deployment;
+  const allAtOnce = request().deployment;
+
+  it('lets a blue/green deployment through when the quota holds both fleets exactly', () => {
+    expect(
+      capacityRefusals({
+        deployment: allAtOnce,
+        current: large('cfg-v1', 4),
+        target: large('cfg-v2', 4),
+        inUse: { 'ml.m5.large': 4 },
+        quotas: { 'ml.m5.large': 8 },
+      }),
+    ).toEqual([]);
+  });
+
+  it('refuses a blue/green deployment the quota cannot hold, naming the quota and the numbers', () => {
+    expect(
+      capacityRefusals({
+        deployment: allAtOnce,
+        current: large('cfg-v1', 4),
+        target: large('cfg-v2', 4),
+        inUse: { 'ml.m5.large': 4 },
+        quotas: { 'ml.m5.large': 7 },
+      }),
+    ).toEqual([
+      'ml.m5.large for endpoint usage is 7 instance(s): the deployment needs 8 (4 in use, 4 for the new fleet)',
+    ]);
+  });
+
+  it('refuses a rolling deployment that fits when its rollback, in bigger batches, would not', () => {
+    // Prepare: the deployment adds 1 instance at a time (5 of 5), the rollback would add 2 (6 of 5).
+    const deployment = request({
+      strategy: 'rolling',
+      maximumBatchSize: { type: 'INSTANCE_COUNT', value: 1 },
+      rollbackMaximumBatchSize: { type: 'INSTANCE_COUNT', value: 2 },
+      waitIntervalSeconds: 60,
+    }).deployment;
+
+    // Act
+    const refusals = capacityRefusals({
+      deployment,
+      current: large('cfg-v1', 4),
+      target: large('cfg-v2', 4),
+      inUse: { 'ml.m5.large': 4 },
+      quotas: { 'ml.m5.large': 5 },
+    });
+
+    // Assess
+    expect(refusals).toEqual([
+      "ml.m5.large for endpoint usage is 5 instance(s): a rollback to cfg-v1 would need 6 (4 in use once cfg-v2 is live, 2 for the previous fleet's first batch), so it could not happen",
+    ]);
+  });
+
+  it('counts a rolling deployment and its rollback one batch at a time, so a quota one batch above the fleet is enough', () => {
+    expect(
+      capacityRefusals({
+        deployment: rolling,
+        current: large('cfg-v1', 4),
+        target: large('cfg-v2', 4),
+        inUse: { 'ml.m5.large': 4 },
+        quotas: { 'ml.m5.large': 5 },
+      }),
+    ).toEqual([]);
+  });
+
+  it('leaves instance types without a known quota unchecked', () => {
+    expect(
+      capacityRefusals({
+        deployment: allAtOnce,
+        current: large('cfg-v1', 4),
+        target: large('cfg-v2', 4),
+        inUse: { 'ml.m5.large': 400 },
+        quotas: {},
+      }),
+    ).toEqual([]);
   });
 });

@@ -7,20 +7,37 @@ import { conditionalWrite, type LedgerClients } from './client.ts';
  * The endpoint's page in the caretaker ledger (DynamoDB, item `endpoint#<name>`): the workflow's memory
  * that outlives one step or one execution.
  *
- * - `holder`: the request that holds the endpoint from its UpdateEndpoint to its Finalize, the bake
- *   included. Taken with a conditional write, so two requests can never both hold it (one deployment per
- *   endpoint at a time, and no second deployment under a running bake, when the endpoint looks InService).
- * - `alarm`/`alarmAt`: the last caretaker alarm that went to ALARM for the endpoint, written by the
- *   `alarm-fired` function from CloudWatch's state change event and read by the bake.
- * - `configs`: the configurations this endpoint has run and when they went live, so pruning only ever
- *   considers this endpoint's own.
+ * - `holder`: the request that holds the endpoint from before its UpdateEndpoint until its final state is
+ *   verified, the bake included. Taken with a conditional write, so two requests can never both hold it (one
+ *   deployment per endpoint at a time, and no second deployment under a running bake, when the endpoint
+ *   looks InService). With it, the open deployment's `target` and `rollbackTarget`: pruning on ANY
+ *   endpoint reads them, so no open deployment's rollback target is ever deleted.
+ * - `alarmEvent`/`alarmFor`: the first caretaker alarm that went to ALARM for the endpoint during the
+ *   holder's deployment, as CloudWatch's state change event carried it (reason, values, time), written by
+ *   the `alarm-fired` function and read by the bake and the deployment's verdict.
+ * - `configs`: the configurations caretaker deployed to this endpoint and when, so pruning only ever
+ *   considers configurations caretaker itself deployed here.
  */
+
+/** An alarm's breach as the `CloudWatch Alarm State Change` event carried it. */
+export interface RecordedAlarm {
+  name: string;
+  state: string;
+  stateReason?: string;
+  values?: number[];
+  threshold?: number;
+  at: string;
+}
 
 export interface EndpointLedgerRecord {
   holder?: string;
   heldSince?: string;
   heldUntil?: number;
-  alarm?: { name: string; at: string };
+  /** The configuration the holder deploys, and the one it rolls back to. */
+  target?: string;
+  rollbackTarget?: string;
+  /** The first breach recorded during the holder's deployment. */
+  alarm?: RecordedAlarm;
   configs: Record<string, string>;
 }
 
@@ -32,13 +49,27 @@ function toRecord(item: Record<string, AttributeValue> | undefined): EndpointLed
     Object.entries(item?.configs?.M ?? {}).map(([name, value]) => [name, value.S ?? '']),
   );
   const holder = item?.holder?.S;
+  const alarm = holder && item?.alarmFor?.S === holder ? parseAlarm(item.alarmEvent?.S) : undefined;
   return {
     ...(holder ? { holder } : {}),
     ...(holder && item?.heldSince?.S ? { heldSince: item.heldSince.S } : {}),
     ...(holder && item?.heldUntil?.N ? { heldUntil: Number(item.heldUntil.N) } : {}),
-    ...(item?.alarm?.S && item.alarmAt?.S ? { alarm: { name: item.alarm.S, at: item.alarmAt.S } } : {}),
+    ...(holder && item?.target?.S ? { target: item.target.S } : {}),
+    ...(holder && item?.rollbackTarget?.S ? { rollbackTarget: item.rollbackTarget.S } : {}),
+    ...(alarm ? { alarm } : {}),
     configs,
   };
+}
+
+function parseAlarm(text: string | undefined): RecordedAlarm | undefined {
+  if (!text) return undefined;
+  try {
+    const alarm = JSON.parse(text) as RecordedAlarm;
+    return typeof alarm.name === 'string' && typeof alarm.at === 'string' ? alarm : undefined;
+  } catch {
+    // Written by caretaker only; an unreadable note is no breach to act on, and the alarms are polled anyway.
+    return undefined;
+  }
 }
 
 const configsValue = (configs: Record<string, string>): AttributeValue => ({
@@ -62,9 +93,20 @@ export type HoldResult =
   | { held: true; record: EndpointLedgerRecord }
   | { held: false; holder: string; since: string | undefined };
 
+export interface HoldRequest {
+  requestId: string;
+  /** When the request was checked (preflight): the same on every retry, so the hold reads the same. */
+  since: string;
+  nowMs: number;
+  untilMs: number;
+  target: string;
+  rollbackTarget: string;
+}
+
 /**
  * Takes the endpoint for `requestId` unless another request holds it and its hold has not expired (an
- * execution that ended without finalizing cannot block the endpoint for longer than `untilMs`).
+ * execution that ended without finalizing cannot block the endpoint for longer than `untilMs`), and records
+ * the deployment's target and rollback target with it in the same write. Taking it again is a no-op.
  */
 export const holdEndpoint = needs(
   'dynamodb:UpdateItem',
@@ -72,24 +114,25 @@ export const holdEndpoint = needs(
   async (
     { dynamodb, tableName }: LedgerClients,
     endpointName: string,
-    requestId: string,
-    nowMs: number,
-    untilMs: number,
+    hold: HoldRequest,
   ): Promise<HoldResult> => {
     const out = await conditionalWrite(`endpoint#${endpointName}`, () =>
       dynamodb.send(
         new UpdateItemCommand({
           TableName: tableName,
           Key: key(endpointName),
-          UpdateExpression: 'SET holder = :me, heldSince = :since, heldUntil = :until',
+          UpdateExpression:
+            'SET holder = :me, heldSince = :since, heldUntil = :until, target = :target, rollbackTarget = :rollback',
           ConditionExpression:
             'attribute_not_exists(holder) OR holder = :free OR holder = :me OR heldUntil < :now',
           ExpressionAttributeValues: {
-            ':me': { S: requestId },
+            ':me': { S: hold.requestId },
             ':free': { S: FREE },
-            ':since': { S: new Date(nowMs).toISOString() },
-            ':until': { N: String(untilMs) },
-            ':now': { N: String(nowMs) },
+            ':since': { S: hold.since },
+            ':until': { N: String(hold.untilMs) },
+            ':now': { N: String(hold.nowMs) },
+            ':target': { S: hold.target },
+            ':rollback': { S: hold.rollbackTarget },
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -159,8 +202,9 @@ export const recordEndpointConfigs = needs(
 );
 
 /**
- * Notes that a caretaker alarm for the endpoint went to ALARM at `at`, if a caretaker deployment holds the
- * endpoint; `false` when none does (nothing to roll back, nothing written).
+ * Notes a caretaker alarm's breach for the endpoint, as its state change event carried it, if a caretaker
+ * deployment holds the endpoint and no breach was noted for that deployment yet (the first breach is the
+ * one that explains a rollback); `false` when nothing was written.
  */
 export const recordEndpointAlarm = needs(
   'dynamodb:UpdateItem',
@@ -168,17 +212,17 @@ export const recordEndpointAlarm = needs(
   async (
     { dynamodb, tableName }: LedgerClients,
     endpointName: string,
-    alarmName: string,
-    at: string,
+    alarm: RecordedAlarm,
   ): Promise<boolean> => {
     const written = await conditionalWrite(`endpoint#${endpointName}`, () =>
       dynamodb.send(
         new UpdateItemCommand({
           TableName: tableName,
           Key: key(endpointName),
-          UpdateExpression: 'SET alarm = :alarm, alarmAt = :at',
-          ConditionExpression: 'attribute_exists(holder) AND holder <> :free',
-          ExpressionAttributeValues: { ':alarm': { S: alarmName }, ':at': { S: at }, ':free': { S: FREE } },
+          UpdateExpression: 'SET alarmEvent = :alarm, alarmFor = holder',
+          ConditionExpression:
+            'attribute_exists(holder) AND holder <> :free AND (attribute_not_exists(alarmFor) OR alarmFor <> holder)',
+          ExpressionAttributeValues: { ':alarm': { S: JSON.stringify(alarm) }, ':free': { S: FREE } },
         }),
       ),
     );

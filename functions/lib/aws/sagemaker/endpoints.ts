@@ -20,6 +20,8 @@ export interface EndpointView {
   /** While a deployment runs: the configuration it is moving to. */
   pendingEndpointConfigName?: string;
   failureReason?: string;
+  /** When the endpoint last changed (ISO): an UpdateEndpoint whose answer was lost still shows here. */
+  lastModifiedAt?: string;
 }
 
 export interface VariantView {
@@ -60,6 +62,7 @@ export const describeEndpoint = needs(
         ? { pendingEndpointConfigName: out.PendingDeploymentSummary.EndpointConfigName }
         : {}),
       ...(out.FailureReason ? { failureReason: out.FailureReason } : {}),
+      ...(out.LastModifiedTime ? { lastModifiedAt: out.LastModifiedTime.toISOString() } : {}),
     };
   },
 );
@@ -92,7 +95,7 @@ export const describeEndpointConfig = needs(
  */
 export const updateEndpoint = needs(
   'sagemaker:UpdateEndpoint',
-  'endpoint',
+  ['endpoint', 'endpoint-config'],
   async (
     client: SageMakerClient,
     name: string,

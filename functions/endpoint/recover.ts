@@ -1,0 +1,4 @@
+import { endpointStep } from '#lib/endpoint/deps';
+import { recover, recoverPermissions } from '#lib/endpoint/steps';
+
+export const { handler, permissions } = endpointStep(recover, recoverPermissions);
