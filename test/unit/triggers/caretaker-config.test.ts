@@ -1,17 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '#lib/errors';
 import { loadConfig, parseConfig } from '#lib/triggers/caretaker-config';
-
-function caught(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
-}
+import { caught } from '../../support/errors.ts';
 
 const minimal = (group: string) => `
 patchGroups:

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '#lib/errors';
 import { parseConfig } from '#lib/triggers/caretaker-config';
 import { echoIssues, echoText } from '#lib/triggers/echo';
 import {
@@ -11,16 +10,7 @@ import {
 } from '#lib/triggers/request-limits';
 import { rejectedEvent, toPatchRequest } from '#lib/triggers/requests';
 import { DEFAULT_TRIGGER_SETTINGS } from '#lib/triggers/settings';
-
-function caught(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
-}
+import { caught } from '../../support/errors.ts';
 
 const limitsOf = (requests: string): RequestLimits =>
   parseConfig(
