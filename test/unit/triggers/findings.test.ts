@@ -1,24 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '#lib/errors';
 import { findingRequestId, parseConfigEvent, parseFindingEvent } from '#lib/triggers/findings';
 import { parsePatchRequest } from '#lib/notebook/request';
+import { caught } from '../../support/errors.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const sample = (file: string): Json =>
   JSON.parse(readFileSync(join(import.meta.dirname, '../../../events/samples', file), 'utf8')) as Json;
-
-function caught(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 describe('parseFindingEvent', () => {
   it('asks to disable root access on nb-1 for a consolidated SageMaker.3 finding', () => {
