@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ValidationError } from '#lib/errors';
 import { parseConfig } from '#lib/triggers/caretaker-config';
 import { echoIssues, echoText } from '#lib/triggers/echo';
 import {
@@ -8,7 +9,7 @@ import {
   policyDefaults,
   type RequestLimits,
 } from '#lib/triggers/request-limits';
-import { rejectedEvent, toPatchRequest } from '#lib/triggers/requests';
+import { rejectedEvent, toEndpointUpdateRequest, toPatchRequest } from '#lib/triggers/requests';
 import { DEFAULT_TRIGGER_SETTINGS } from '#lib/triggers/settings';
 import { caught } from '../../support/errors.ts';
 
@@ -299,5 +300,42 @@ describe('what a rejection echoes of the request', () => {
     ).toBeNull();
     expect(echoText(42)).toBeUndefined();
     expect(echoIssues([{ field: 'a', message: 'b' }])).toEqual({ errors: [{ field: 'a', message: 'b' }] });
+  });
+});
+
+describe('an endpoint update request held to the limits', () => {
+  const home = { partition: 'aws', region: 'us-east-1', account: '123456789012' };
+  const detail = {
+    endpointName: 'ep-2',
+    targetEndpointConfigName: 'cfg-v2',
+    deployment: { strategy: 'all-at-once' },
+    alarms: ['caretaker-ep-2-5xx'],
+    requestedBy: 'bob\u0000\u0007',
+  };
+
+  it('is refused for an endpoint caretaker.yml does not name, before anything is read or started', async () => {
+    // Prepare
+    const settings = { ...DEFAULT_TRIGGER_SETTINGS, requests: limitsOf('  endpoints: { names: [ep-1] }') };
+
+    // Act
+    const refused = await toEndpointUpdateRequest(
+      { id: 'e-1', detail },
+      { settings, home, sagemaker: undefined as never },
+    ).catch((error: unknown) => error);
+
+    // Assess
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).issues.map((i) => i.field)).toEqual(['detail.endpointName']);
+  });
+
+  it('becomes the workflow input under the default limits, with the requester words sanitised', async () => {
+    // Act
+    const request = await toEndpointUpdateRequest(
+      { id: 'e-1', detail },
+      { settings: DEFAULT_TRIGGER_SETTINGS, home, sagemaker: undefined as never },
+    );
+
+    // Assess
+    expect(request).toMatchObject({ requestId: 'update-e-1', endpointName: 'ep-2', requestedBy: 'bob' });
   });
 });
