@@ -19,6 +19,9 @@ import {
 import { cronProblem, isTimeZone, toSchedulerExpression } from './schedule.ts';
 import { toFieldIssues } from '../validation.ts';
 
+/** The exempt tag of a deployment whose caretaker.yml names none. */
+export const DEFAULT_EXEMPT_TAG = 'caretaker:exempt';
+
 const BUILT_IN = {
   flexibleWindowMinutes: 0,
   maxDaysWithoutRestart: 30,
@@ -26,7 +29,7 @@ const BUILT_IN = {
   policy: {
     maxConcurrency: 10,
     maxErrors: '10%' as number | string,
-    exemptTag: 'caretaker:exempt',
+    exemptTag: DEFAULT_EXEMPT_TAG,
     includeStopped: true,
   },
 };

@@ -160,10 +160,12 @@ export function findingRequestId(
 
 /** The request id of a Config evaluation: re-sent notifications of it name the same execution. */
 function configRequestId(check: FailedCheck, control: string): string {
+  // An evaluation's id is `<rule>/<resource id>`: the rule, the resource and the evaluation's time name it.
+  const resourceId = check.id.slice(check.generatorId.length + 1);
   return deterministicName('config', control, [
     check.generatorId,
     CONFIG_NOTEBOOK_TYPE,
-    check.id.slice(check.generatorId.length + 1),
+    resourceId,
     check.updatedAt ?? '',
   ]);
 }

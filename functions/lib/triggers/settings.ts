@@ -10,6 +10,7 @@ import { ValidationError } from '../errors.ts';
 import { targetsSchema } from '../notebook/request.ts';
 import { toFieldIssues } from '../validation.ts';
 import {
+  DEFAULT_EXEMPT_TAG,
   DEFAULT_NEVER_COVERED,
   exemptionsSchema,
   requestsSchema,
@@ -38,7 +39,7 @@ export interface TriggerSettings {
 
 /** A deployment with no such variable behaves as a `caretaker.yml` with no groups and no limits of its own. */
 export const DEFAULT_TRIGGER_SETTINGS: TriggerSettings = {
-  exemptTag: 'caretaker:exempt',
+  exemptTag: DEFAULT_EXEMPT_TAG,
   neverCovered: DEFAULT_NEVER_COVERED,
   requests: DEFAULT_REQUEST_LIMITS,
   groups: [],
