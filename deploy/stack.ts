@@ -9,6 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { ValidationError } from '#lib/errors';
 import type { Permission } from '#lib/iam';
 import { loadConfig } from '#lib/triggers/caretaker-config';
+import { triggerEnvironment } from '#lib/triggers/settings';
+import { busPolicyResources } from './bus-policy.ts';
 import { dashboardResource } from './dashboard.ts';
 import { serverlessEsbuildOptions } from './esbuild.ts';
 import { discoverFunctions, type FunctionSpec } from './functions.ts';
@@ -54,11 +56,38 @@ export async function loadFunctions(root: string): Promise<LoadedFunction[]> {
   return loaded;
 }
 
+/**
+ * Lambda allows 4 KB of environment per function; the provider's variables take about 1 KB once resolved,
+ * so the triggers' settings get the rest with room to spare.
+ */
+export const TRIGGER_SETTINGS_BUDGET = 2_500;
+
+/** The trigger functions' own environment: what they know of caretaker.yml, checked against the budget. */
+function triggerSettingsEnvironment(config: ReturnType<typeof loadConfig>, file: string) {
+  const environment = triggerEnvironment(config);
+  const size = Object.entries(environment).reduce((n, [k, v]) => n + k.length + Buffer.byteLength(v), 0);
+  if (size > TRIGGER_SETTINGS_BUDGET) {
+    throw new ValidationError(
+      [
+        {
+          field: 'patchGroups, requests, exemptions',
+          message: `become ${size} bytes of the trigger functions' environment, expected at most ${TRIGGER_SETTINGS_BUDGET} (Lambda allows 4 KB): target groups by tags rather than long name lists`,
+        },
+      ],
+      { resource: file },
+    );
+  }
+  return environment;
+}
+
 export async function buildStack(root: string): Promise<StackFragments> {
   const functions = await loadFunctions(root);
   const byKey = new Map(functions.map((spec) => [spec.key, spec]));
   const omitted: string[] = [];
   const resources: Record<string, unknown> = {};
+  const configFile = join(root, 'caretaker.yml');
+  const config = loadConfig(configFile);
+  const triggerSettings = triggerSettingsEnvironment(config, configFile);
 
   const functionConfig: Record<string, unknown> = {};
   for (const spec of functions) {
@@ -67,9 +96,11 @@ export async function buildStack(root: string): Promise<StackFragments> {
       role: spec.roleLogicalId,
       timeout: spec.timeoutSeconds,
       description: `caretaker ${spec.file}`,
+      ...(spec.group === 'triggers' ? { environment: triggerSettings } : {}),
     };
     resources[spec.roleLogicalId] = functionRole(spec, spec.permissions);
   }
+  Object.assign(resources, busPolicyResources(config.requesters, functions));
 
   const stateMachines: Record<string, unknown> = {};
   for (const machine of STATE_MACHINES) {
@@ -121,7 +152,7 @@ export async function buildStack(root: string): Promise<StackFragments> {
   const audit = byKey.get('triggersAudit');
   if (!openWindow) omitted.push('patch-group schedules: triggersOpenWindow has no handler file');
   if (!audit) omitted.push('audit schedule: triggersAudit has no handler file');
-  Object.assign(resources, scheduleResources(loadConfig(join(root, 'caretaker.yml')), openWindow, audit));
+  Object.assign(resources, scheduleResources(config, openWindow, audit));
 
   resources.Dashboard = dashboardResource();
 

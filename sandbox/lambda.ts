@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { discoverFunctions } from '../deploy/functions.ts';
 import { frontUrl } from './front.ts';
+import { defaultTriggerSettings } from './trigger-settings.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -54,6 +55,7 @@ export function prepareEnvironment(): Promise<void> {
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
       AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+      ...defaultTriggerSettings(),
     });
   });
   return environmentReady;

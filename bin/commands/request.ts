@@ -101,7 +101,11 @@ export function registerRequest(program: Command): void {
           ).argParser(collect),
         )
         .option('--reason <text>', 'why (a ticket, a CVE)')
-        .option('--requested-by <who>', 'who asks', currentUser())
+        .option(
+          '--requested-by <who>',
+          'who asks, as recorded (a claim: the bus policy decides who may send)',
+          currentUser(),
+        )
         .option('--max-concurrency <n>', 'notebooks down at once')
         .option('--max-errors <n|n%>', 'failures tolerated before no further notebook is taken')
         .option('--dry-run', 'plan only: report which notebooks would be patched'),
@@ -133,7 +137,11 @@ export function registerRequest(program: Command): void {
           '--treat-missing-data <how>',
           'an alarm without data during the bake: breaching | notBreaching | inconclusive',
         )
-        .option('--requested-by <who>', 'who asks', currentUser())
+        .option(
+          '--requested-by <who>',
+          'who asks, as recorded (a claim: the bus policy decides who may send)',
+          currentUser(),
+        )
         .option('--reason <text>', 'why (a ticket, a release)'),
     ),
   ).action(async (flags: EndpointFlags & SendFlags) => {

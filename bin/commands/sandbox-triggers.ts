@@ -1,11 +1,15 @@
 /**
  * The schedule flags of `caretaker sandbox run`: `--schedule GROUP[@ISO-time]` (repeatable) fires a patch
- * group's window, `--audit[@ISO-time]` the daily audit, both with the inputs the deployed schedules carry.
+ * group's window, `--audit[@ISO-time]` the daily audit, both with the inputs the deployed schedules carry;
+ * `--config` is the `caretaker.yml` they come from, which also gives the trigger functions the limits and
+ * groups a deployment would give them.
  */
+import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { loadConfig } from '#lib/triggers/caretaker-config';
 import type { ScheduledInvocation } from '../../sandbox/runner.ts';
 import { prepareEnvironment } from '../../sandbox/lambda.ts';
+import { DEFAULT_CONFIG, useTriggerSettings } from '../../sandbox/trigger-settings.ts';
 import { asUsage } from './usage.ts';
 
 export interface TriggerFlags {
@@ -29,7 +33,10 @@ export function addTriggerOptions(command: Command): Command {
       '--audit [ISO-time]',
       "run the daily overdue audit (its next run after the fleet's start, or the time given; also --audit@TIME)",
     )
-    .option('--config <file>', 'the caretaker configuration the schedules come from', 'caretaker.yml');
+    .option(
+      '--config <file>',
+      "the caretaker configuration the schedules, the request limits and the groups come from (default: caretaker.yml here, else the repository's)",
+    );
 }
 
 /**
@@ -42,6 +49,9 @@ export function normalizeTriggerArgv(argv: readonly string[]): string[] {
 
 /** The Scheduler invocations the flags ask for, at or after the fleet's start (`now`, epoch ms). */
 export async function triggerInvocations(flags: TriggerFlags, now: number): Promise<ScheduledInvocation[]> {
+  const config = flags.config ?? (existsSync('caretaker.yml') ? 'caretaker.yml' : undefined);
+  // Before any trigger function is loaded: they read their settings once, as in Lambda.
+  if (config) await asUsage(() => useTriggerSettings(config));
   const specs = flags.schedule ?? [];
   if (specs.length === 0 && flags.audit === undefined) return [];
   // The schedule inputs come from the trigger modules, which build their SDK clients and Powertools
@@ -49,11 +59,11 @@ export async function triggerInvocations(flags: TriggerFlags, now: number): Prom
   await prepareEnvironment();
   const { auditInvocation, scheduleInvocation } = await import('../../sandbox/schedules.ts');
   return asUsage(() => {
-    const config = loadConfig(flags.config ?? 'caretaker.yml');
-    const invocations = specs.map((spec) => scheduleInvocation(config, spec, now));
+    const groups = loadConfig(config ?? DEFAULT_CONFIG);
+    const invocations = specs.map((spec) => scheduleInvocation(groups, spec, now));
     if (flags.audit !== undefined) {
       invocations.push(
-        auditInvocation(config, typeof flags.audit === 'string' ? flags.audit : undefined, now),
+        auditInvocation(groups, typeof flags.audit === 'string' ? flags.audit : undefined, now),
       );
     }
     return invocations;

@@ -1,6 +1,12 @@
 import { lambdaHandler } from '#lib/handler';
+import { sagemaker } from '#lib/aws/sagemaker/client';
 import { triggerDeps } from '#lib/triggers/deps';
 import { fromConfig, fromConfigPermissions } from '#lib/triggers/from-findings';
+import { homeOf } from '#lib/triggers/home';
+
+const deps = { ...triggerDeps, sagemaker };
 
 export const permissions = fromConfigPermissions;
-export const handler = lambdaHandler((event: unknown) => fromConfig(event, triggerDeps));
+export const handler = lambdaHandler((event: unknown, context) =>
+  fromConfig(event, { ...deps, home: homeOf(context) }),
+);

@@ -1,6 +1,12 @@
 import { lambdaHandler } from '#lib/handler';
+import { sagemaker } from '#lib/aws/sagemaker/client';
 import { triggerDeps } from '#lib/triggers/deps';
 import { fromFinding, fromFindingPermissions } from '#lib/triggers/from-findings';
+import { homeOf } from '#lib/triggers/home';
+
+const deps = { ...triggerDeps, sagemaker };
 
 export const permissions = fromFindingPermissions;
-export const handler = lambdaHandler((event: unknown) => fromFinding(event, triggerDeps));
+export const handler = lambdaHandler((event: unknown, context) =>
+  fromFinding(event, { ...deps, home: homeOf(context) }),
+);

@@ -1,6 +1,12 @@
 import { lambdaHandler } from '#lib/handler';
+import { sagemaker } from '#lib/aws/sagemaker/client';
+import { homeOf } from '#lib/triggers/home';
 import { fromRequest, fromRequestPermissions } from '#lib/triggers/requests';
 import { triggerDeps } from '#lib/triggers/deps';
 
+const deps = { ...triggerDeps, sagemaker };
+
 export const permissions = fromRequestPermissions;
-export const handler = lambdaHandler((event: unknown) => fromRequest(event, triggerDeps));
+export const handler = lambdaHandler((event: unknown, context) =>
+  fromRequest(event, { ...deps, home: homeOf(context) }),
+);

@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import type { Permission, ResourceKind } from '#lib/iam';
 import { loadConfig } from '#lib/triggers/caretaker-config';
 import { SCHEDULED_TIME } from '#lib/triggers/windows';
+import { TRIGGER_SETTINGS_VARIABLE, triggerEnvironment } from '#lib/triggers/settings';
 import { ValidationError } from '#lib/errors';
 import { policyStatements } from '../../deploy/iam.ts';
 import { substituteFunctions, validateDefinition } from '../../deploy/state-machines.ts';
@@ -393,9 +394,61 @@ describe('the packaged CloudFormation template', () => {
         'Endpoint Rolled Back',
         'Finding Not Remediable',
         'Notebook Patch Overdue',
+        'Notebook Exempt',
         'Request Rejected',
       ],
     });
+  });
+
+  it("refuses the caretaker bus's events to everyone but caretaker.yml's requesters and caretaker's own emitting roles", () => {
+    // Prepare
+    const [[busId] = []] = ofType('AWS::Events::EventBus');
+    const { requesters } = loadConfig(join(root, 'caretaker.yml'));
+    const emitting = handlers.filter((h) => h.permissions.some((p) => p.action === 'events:PutEvents'));
+
+    // Act
+    const statements = ofType('AWS::Events::EventBusPolicy').map(([, r]) => {
+      expect(r.Properties.EventBusName).toEqual({ Ref: busId });
+      return r.Properties.Statement as Statement & { Principal: unknown };
+    });
+
+    // Assess
+    const denies = statements.filter((s) => s.Effect === 'Deny');
+    expect(denies.every((s) => s.Principal === '*' && s.Action === 'events:PutEvents')).toBe(true);
+    const bySource = (operator: string, source: string) =>
+      denies.find((s) => {
+        const sources = s.Condition?.[operator]?.['events:source'] as string[] | undefined;
+        return sources?.includes(source);
+      });
+    const requests = bySource('ForAnyValue:StringEquals', 'caretaker.requests');
+    expect(requests?.Condition?.ArnNotLike?.['aws:PrincipalArn']).toEqual(
+      requesters.length > 0 ? requesters : undefined,
+    );
+    const own = bySource('ForAnyValue:StringEquals', 'caretaker');
+    const roles = (own?.Condition?.ArnNotEquals?.['aws:PrincipalArn'] as unknown[]).map(getAtt);
+    expect(roles.sort()).toEqual(emitting.map((h) => roleOfFunction(h.key)).sort());
+    expect(bySource('ForAnyValue:StringNotEquals', 'caretaker')?.Condition).toEqual({
+      'ForAnyValue:StringNotEquals': { 'events:source': ['caretaker', 'caretaker.requests'] },
+    });
+  });
+
+  it("gives the trigger functions caretaker.yml's request limits, exemptions and groups in their environment", () => {
+    // Prepare
+    const expected = triggerEnvironment(loadConfig(join(root, 'caretaker.yml')));
+
+    for (const handler of handlers) {
+      // Act
+      const variables = (
+        resources[lambdaOf(handler.key)]?.Properties.Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+
+      // Assess
+      if (handler.key.startsWith('triggers'))
+        expect(variables[TRIGGER_SETTINGS_VARIABLE], handler.key).toBe(expected[TRIGGER_SETTINGS_VARIABLE]);
+      else expect(variables[TRIGGER_SETTINGS_VARIABLE], handler.key).toBeUndefined();
+    }
   });
 
   it('schedules each patch group of caretaker.yml with its cron, time zone and flexible window', () => {

@@ -232,6 +232,87 @@ describe('caretaker sandbox run with schedules', () => {
   });
 });
 
+describe('caretaker sandbox run holds requests to the limits of its caretaker.yml', () => {
+  const ROOTY = join(dir, 'rooty.yml');
+  const REQUEST = join(dir, 'root-on.json');
+
+  beforeAll(() => {
+    // A deployment that lets requests turn root access on (the defaults never do).
+    writeFileSync(
+      ROOTY,
+      `defaults: { timezone: UTC }
+patchGroups:
+  - { name: weekly, targets: { tags: { patch-group: weekly } }, schedule: { cron: '0 3 * * 0' } }
+requests:
+  settings: { rootAccess: [Enabled, Disabled] }
+`,
+    );
+  });
+
+  it('refuses with the limit named under the default limits, and lets the same request through under --config', async () => {
+    // Prepare
+    const printed = await caretaker([
+      'request',
+      'patch',
+      '--names',
+      'nb-2',
+      '--reason',
+      'SEC-42',
+      '--settings',
+      'rootAccess=Enabled',
+      '--requested-by',
+      'alice',
+      '--print',
+    ]);
+    writeFileSync(REQUEST, printed.stdout);
+    const run = (config: string) =>
+      caretaker(['sandbox', 'run', '--fleet', FLEET, '--event', REQUEST, '--config', config, '--json']);
+
+    // Act
+    const [defaults, rooty] = await Promise.all([run(CONFIG), run(ROOTY)]);
+
+    // Assess
+    expect(printed.code).toBe(0);
+    const refused = JSON.parse(defaults.stdout) as Json;
+    expect(refused.executions).toEqual([]);
+    expect(refused.rejectedEvents).toEqual([
+      {
+        index: 0,
+        errors: [
+          {
+            field: 'detail.settings.rootAccess',
+            message: 'got "Enabled", but caretaker.yml requests.settings.rootAccess allows only ["Disabled"]',
+          },
+        ],
+      },
+    ]);
+    const allowed = JSON.parse(rooty.stdout) as Json;
+    expect(allowed.executions.map((e: Json) => e.status)).toEqual(['SUCCEEDED']);
+    expect(allowed.fleet.notebooks.find((n: Json) => n.name === 'nb-2')).toMatchObject({
+      rootAccess: 'Enabled',
+    });
+  });
+
+  it('exits 2 naming the file and the field when --config is not a valid caretaker.yml', async () => {
+    // Prepare
+    const bad = join(dir, 'bad-requesters.yml');
+    writeFileSync(
+      bad,
+      `patchGroups:
+  - { name: weekly, targets: { names: [nb-1] }, schedule: { cron: '0 3 * * 0', timezone: UTC } }
+requesters: ['*']
+`,
+    );
+
+    // Act
+    const out = await caretaker(['sandbox', 'run', '--fleet', FLEET, '--config', bad, '--json']);
+
+    // Assess
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/bad-requesters\.yml:\s+requesters\[0\]: expected an IAM role or user ARN/);
+  });
+});
+
 describe('bad flags exit 2 and name the flag', () => {
   it.each([
     [

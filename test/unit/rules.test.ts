@@ -30,6 +30,7 @@ const expected: Record<string, string[]> = {
   'securityhub-sagemaker3-consolidated.json': ['securityhub-notebook-finding'],
   'securityhub-sagemaker3-passed.json': [],
   'securityhub-sagemaker3-per-standard.json': ['securityhub-notebook-finding'],
+  'securityhub-sagemaker8-consolidated.json': ['securityhub-notebook-finding'],
 };
 
 describe('events/rules.json', () => {

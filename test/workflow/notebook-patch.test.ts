@@ -175,10 +175,10 @@ ${running(['nb-2', 'nb-3', 'nb-4'])}`);
 
   it('refuses a lifecycle config that does not exist before its first change', async () => {
     const run = await runFleet(fleetOf(running(['nb-1'])), [
-      patchRequested({ targets: { names: ['nb-1'] }, settings: { lifecycleConfigName: 'lc-nope' } }),
+      patchRequested({ targets: { names: ['nb-1'] }, settings: { lifecycleConfigName: 'lc-v3' } }),
     ]);
     expect(run.result.executions[0]).toMatchObject({ status: 'FAILED', error: { error: 'ValidationError' } });
-    expect(run.result.executions[0]!.error!.cause).toMatch(/settings.lifecycleConfigName.*lc-nope/);
+    expect(run.result.executions[0]!.error!.cause).toMatch(/settings.lifecycleConfigName.*lc-v3/);
     expect(mutatingCalls(run)).toBe(0);
   });
 

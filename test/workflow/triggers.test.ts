@@ -201,6 +201,185 @@ describe('Security Hub and Config triggers on the sandbox', () => {
   });
 });
 
+describe("caretaker.yml's trust rules on the sandbox (issue 13), with the repository's caretaker.yml", () => {
+  const findingAbout = (file: string, change: Json = {}): SandboxEvent => {
+    const event = sample(file);
+    Object.assign((event.detail as Json).findings[0], change);
+    return event;
+  };
+
+  it('rejects the lc-evil request for an exempt production notebook, naming every limit, and stops nothing', async () => {
+    // Prepare
+    const world = parseFleet(
+      `
+start: ${START}
+lifecycleConfigs: [lc-v1, lc-evil]
+notebooks:
+  - { name: prod-nb, status: InService, rootAccess: Disabled, lifecycleConfigName: lc-v1, tags: { caretaker:exempt: '', patch-group: weekly } }
+`,
+      'inline.yml',
+    );
+    const lcEvil = patchRequested({
+      targets: { names: ['prod-nb'] },
+      settings: { rootAccess: 'Enabled', lifecycleConfigName: 'lc-evil' },
+      policy: { exemptTag: 'no-such-tag', maxErrors: '100%' },
+    });
+
+    // Act
+    const run = await runSandbox(world, [lcEvil]);
+
+    // Assess
+    expect(run.result.executions).toEqual([]);
+    expect(run.result.rejectedEvents).toEqual([
+      {
+        index: 0,
+        errors: [
+          {
+            field: 'detail.settings.rootAccess',
+            message: expect.stringMatching(/requests\.settings\.rootAccess allows only \["Disabled"\]/),
+          },
+          {
+            field: 'detail.settings.lifecycleConfigName',
+            message: expect.stringMatching(
+              /got "lc-evil", but caretaker\.yml requests\.settings\.lifecycleConfigName allows only/,
+            ),
+          },
+          {
+            field: 'detail.policy.exemptTag',
+            message: expect.stringMatching(/the exempt tag is the deployment's/),
+          },
+          { field: 'detail.policy.maxErrors', message: expect.stringMatching(/above the ceiling of "25%"/) },
+        ],
+      },
+    ]);
+    expect(run.result.events.map((e) => e['detail-type'])).toEqual(['Request Rejected']);
+    expect(mutatingCalls(run)).toBe(0);
+    expect(notebook(run, 'prod-nb')).toMatchObject({
+      status: 'InService',
+      rootAccess: 'Disabled',
+      lifecycleConfigName: 'lc-v1',
+    });
+  });
+
+  it('ignores a finding about another account with the reason, and changes nothing', async () => {
+    // Prepare
+    const foreign = findingAbout('securityhub-sagemaker3-consolidated.json', {
+      AwsAccountId: '999999999999',
+    });
+
+    // Act
+    const run = await runSandbox(ROOTED, [foreign]);
+
+    // Assess
+    expect(run.result.executions).toEqual([]);
+    expect(run.result.ignoredEvents).toEqual([
+      {
+        index: 0,
+        reason: expect.stringMatching(
+          /the finding is about account "999999999999"; this deployment acts only on account "123456789012" in region "us-east-1"/,
+        ),
+      },
+    ]);
+    expect(mutatingCalls(run)).toBe(0);
+    expect(notebook(run, 'nb-1')).toMatchObject({ status: 'InService', rootAccess: 'Enabled' });
+  });
+
+  it("patches a notebook whose exemption ended before the window's day, and skips one still exempt", async () => {
+    // Prepare: the weekly window opens on 2026-11-29.
+    const world =
+      fleet(`  - { name: nb-expired, status: InService, tags: { patch-group: weekly, caretaker:exempt: until-2026-11-22 } }
+  - { name: nb-dated, status: InService, tags: { patch-group: weekly, caretaker:exempt: until-2026-12-31 } }`);
+    const window = scheduleInvocation(config, 'weekly', Date.parse(START));
+
+    // Act
+    const run = await runSandbox(world, [], { invocations: [window] });
+
+    // Assess
+    expect(run.result.executions[0]?.name).toBe('weekly-20261129T0200Z');
+    expect(outcomes(run)).toEqual({ 'nb-expired': 'patched', 'nb-dated': 'skipped-exempt' });
+    // A start is what brings a notebook the platform's new release.
+    expect(notebook(run, 'nb-expired')).toMatchObject({ status: 'InService', platformRelease: '2026.11' });
+    expect(notebook(run, 'nb-dated')).toMatchObject({ status: 'InService', platformRelease: '2026.08' });
+    expect(run.calls.sagemaker?.StopNotebookInstance).toBe(1);
+  });
+
+  it("moves a notebook of an opted-in group (monthly-research) to the group's platform for SageMaker.8", async () => {
+    // Prepare
+    const world = fleet(
+      `  - { name: nb-1, status: InService, platformIdentifier: notebook-al1-v1, tags: { patch-group: monthly-research } }`,
+    );
+
+    // Act
+    const run = await runSandbox(world, [sample('securityhub-sagemaker8-consolidated.json')]);
+
+    // Assess
+    expect(run.result.executions).toHaveLength(1);
+    expect(run.result.executions[0]).toMatchObject({
+      status: 'SUCCEEDED',
+      name: expect.stringMatching(/^finding-sagemaker-8-/),
+    });
+    // `patched` is the cycle's verdict after DescribeNotebookInstance showed the applied platform in service.
+    expect(outcomes(run)).toEqual({ 'nb-1': 'patched' });
+    expect(run.result.executions[0]?.stats.sagemakerCalls.UpdateNotebookInstance).toBe(1);
+    expect(notebook(run, 'nb-1')).toMatchObject({ status: 'InService', platformRelease: '2026.11' });
+  });
+
+  it('reports SageMaker.8 as not remediable for a notebook whose group has not opted in, and changes nothing', async () => {
+    // Act
+    const run = await runSandbox(ROOTED, [sample('securityhub-sagemaker8-consolidated.json')]);
+
+    // Assess
+    expect(run.result.executions).toEqual([]);
+    expect(mutatingCalls(run)).toBe(0);
+    const [reported] = run.result.events.filter((e) => e['detail-type'] === 'Finding Not Remediable');
+    expect(reported?.detail).toMatchObject({
+      origin: 'securityhub',
+      control: 'SageMaker.8',
+      notebook: 'nb-1',
+      reason: expect.stringMatching(/nb-1's patch group weekly has not opted in \(no targetPlatform\)/),
+    });
+  });
+
+  it('disables root access on an exempt notebook all the same: an exemption never covers SageMaker.3', async () => {
+    // Prepare
+    const world = fleet(
+      `  - { name: nb-1, status: InService, rootAccess: Enabled, tags: { patch-group: weekly, caretaker:exempt: legal hold } }`,
+    );
+
+    // Act
+    const run = await runSandbox(world, [sample('securityhub-sagemaker3-consolidated.json')]);
+
+    // Assess
+    expect(outcomes(run)).toEqual({ 'nb-1': 'patched' });
+    expect(notebook(run, 'nb-1')).toMatchObject({ status: 'InService', rootAccess: 'Disabled' });
+  });
+
+  it('reports, in the daily audit, a notebook exempt with no end date', async () => {
+    // Prepare
+    const world =
+      fleet(`  - { name: nb-held, status: InService, tags: { patch-group: weekly, caretaker:exempt: legal hold, caretaker:exempt-by: alice } }
+  - { name: nb-dated, status: InService, tags: { patch-group: weekly, caretaker:exempt: until-2026-12-31 } }`);
+    const audit = auditInvocation(config, at(1), Date.parse(START));
+
+    // Act
+    const run = await runSandbox(world, [], { invocations: [audit] });
+
+    // Assess
+    const exempt = run.result.events.filter((e) => e['detail-type'] === 'Notebook Exempt');
+    expect(exempt.map((e) => e.detail)).toEqual([
+      expect.objectContaining({
+        notebook: 'nb-held',
+        patchGroup: 'weekly',
+        exemptTag: 'caretaker:exempt',
+        value: 'legal hold',
+        caretakerTags: { 'caretaker:exempt-by': 'alice' },
+        until: null,
+        since: null,
+      }),
+    ]);
+  });
+});
+
 describe('requests on the sandbox', () => {
   it('rejects a bad request with the field named, puts Request Rejected and makes no mutating call', async () => {
     // Act

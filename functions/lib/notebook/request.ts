@@ -65,6 +65,12 @@ export const policySchema = z.strictObject({
   maxErrors: maxErrorsSchema.default('10%'),
   exemptTag: z.string().min(1).max(128).default('caretaker:exempt'),
   includeStopped: z.boolean().default(true),
+  /**
+   * Set by the finding triggers when every control they remediate is one that exemptions never cover
+   * (`caretaker.yml` `exemptions.neverCover`, default SageMaker.3): exempt notebooks are patched too. A
+   * person's request cannot set it (`Notebook Patch Requested` has no such field).
+   */
+  overridesExemption: z.boolean().default(false),
   dryRun: z.boolean().default(false),
   /** No notebook is stopped after this time (ISO 8601); running cycles finish. */
   deadline: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time' }).optional(),

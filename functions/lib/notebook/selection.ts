@@ -50,7 +50,7 @@ export async function selectTargets(input: unknown, deps: NotebookDeps): Promise
     if (wanted && !wanted.has(nb.name)) continue;
     candidates.push({ ...nb, tags: await listNotebookTags(deps.sagemaker, nb.arn) });
   }
-  const { plan, skipped } = planTargets(request.targets, candidates, request.policy);
+  const { plan, skipped } = planTargets(request.targets, candidates, request.policy, deps.now());
   const tolerated = toleratedFailures(request.policy.maxErrors, plan.length);
   if (!request.policy.dryRun && plan.length > 0) await openWindow(deps.ledger, request.requestId, deps.now());
   return {

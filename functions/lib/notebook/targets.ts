@@ -1,3 +1,4 @@
+import { describeExemption, exemptionOn } from '../exemptions.ts';
 import type { PatchPolicy } from './request.ts';
 import type { NotebookResult } from './outcomes.ts';
 
@@ -30,15 +31,18 @@ const hasTags = (tags: Record<string, string>, wanted: Record<string, string>) =
 
 /**
  * Decides, for every targeted notebook, whether the window cycles it or why not. Pure: the caller has
- * already listed the notebooks and their tags.
+ * already listed the notebooks and their tags. `now` is when the window starts: an exemption
+ * `until-YYYY-MM-DD` that ended before that day (UTC) no longer exempts. A request that remediates a control
+ * exemptions never cover (`overridesExemption`) cycles exempt notebooks too.
  *
- * @example planTargets({ names: ['a'] }, [{ name: 'a', status: 'Pending', tags: {} }], policy)
+ * @example planTargets({ names: ['a'] }, [{ name: 'a', status: 'Pending', tags: {} }], policy, Date.now())
  *   // → { plan: [], skipped: [{ name: 'a', outcome: 'skipped-busy', reason: 'status is Pending' }] }
  */
 export function planTargets(
   targets: { names: string[] } | { tags: Record<string, string> },
   candidates: Candidate[],
-  policy: Pick<PatchPolicy, 'exemptTag' | 'includeStopped'>,
+  policy: Pick<PatchPolicy, 'exemptTag' | 'includeStopped'> & { overridesExemption?: boolean },
+  now: number,
 ): TargetPlan {
   const plan: TargetPlan = { plan: [], skipped: [] };
   const byName = new Map(candidates.map((c) => [c.name, c]));
@@ -47,8 +51,13 @@ export function planTargets(
   for (const name of matched) {
     const nb = byName.get(name)!;
     if ('tags' in targets && !hasTags(nb.tags, targets.tags)) continue;
-    if (policy.exemptTag in nb.tags) {
-      plan.skipped.push({ name, outcome: 'skipped-exempt', reason: `tagged ${policy.exemptTag}` });
+    const exemption = policy.overridesExemption ? undefined : exemptionOn(nb.tags, policy.exemptTag, now);
+    if (exemption) {
+      plan.skipped.push({
+        name,
+        outcome: 'skipped-exempt',
+        reason: `tagged ${describeExemption(exemption)}`,
+      });
     } else if (nb.status === 'InService' || nb.status === 'Failed') {
       plan.plan.push({ name });
     } else if (nb.status === 'Stopped') {

@@ -10,6 +10,7 @@ import { startExecution } from '../aws/stepfunctions.ts';
 import { permissionsOf } from '../iam.ts';
 import { parseOrThrow } from '../validation.ts';
 import type { CaretakerConfig, PatchGroup } from './caretaker-config.ts';
+import { DEFAULT_TRIGGER_SETTINGS } from './settings.ts';
 import type { NotebookPatchRequest } from './findings.ts';
 import type { TriggerResult } from './result.ts';
 import {
@@ -18,6 +19,8 @@ import {
   type AuditedNotebook,
   type OverdueNotebook,
 } from './schedule.ts';
+import { endlessExemptions, exemptEvents, type EndlessExemption } from './exempt-report.ts';
+import { isTargeted } from './groups.ts';
 import { startRequests, type TriggerDeps } from './start.ts';
 import { groupNameSchema, SCHEDULED_TIME, scheduledTimeSchema } from './windows.ts';
 
@@ -88,6 +91,8 @@ export interface OverdueReport extends OverdueNotebook {
 
 export interface AuditResult extends TriggerResult {
   overdue: OverdueReport[];
+  /** Exemptions with no end date, reported as `Notebook Exempt`. */
+  exempt: EndlessExemption[];
 }
 
 /**
@@ -140,9 +145,6 @@ export function overdueEvents(
   }));
 }
 
-const hasTags = (tags: Record<string, string>, wanted: Record<string, string>) =>
-  Object.entries(wanted).every(([key, value]) => tags[key] === value);
-
 export const auditPermissions = permissionsOf(
   listNotebooks,
   listNotebookTags,
@@ -190,14 +192,24 @@ export async function audit(input: unknown, deps: AuditDeps): Promise<AuditResul
 
   const overdue: OverdueReport[] = [];
   const requests: NotebookPatchRequest[] = [];
+  const exempt: EndlessExemption[] = [];
   for (const group of groups) {
-    const members: AuditedNotebook[] = [];
+    // Members of every status: an exemption with no end is reported once, under the first group it is in.
+    const tagged = [];
     for (const notebook of listed) {
-      // Only running notebooks can be overdue: a stopped one picks the update up at its next start.
-      if (notebook.status !== 'InService') continue;
-      if ('names' in group.targets) {
-        if (!group.targets.names.includes(notebook.name)) continue;
-      } else if (!hasTags(await tagsOf(notebook.arn), group.targets.tags)) continue;
+      const tags =
+        'names' in group.targets && !group.targets.names.includes(notebook.name)
+          ? {}
+          : await tagsOf(notebook.arn);
+      if (isTargeted(group.targets, notebook.name, tags)) tagged.push({ ...notebook, tags });
+    }
+    const exemptTag = group.policy.exemptTag ?? DEFAULT_TRIGGER_SETTINGS.exemptTag;
+    const unreported = tagged.filter((n) => !exempt.some((e) => e.notebook === n.name));
+    exempt.push(...endlessExemptions(unreported, { name: group.name, exemptTag }, now.getTime()));
+
+    const members: AuditedNotebook[] = [];
+    // Only running notebooks can be overdue: a stopped one picks the update up at its next start.
+    for (const notebook of tagged.filter((n) => n.status === 'InService')) {
       const audited = await auditedOf(notebook.name);
       if (audited) members.push(audited);
     }
@@ -222,7 +234,10 @@ export async function audit(input: unknown, deps: AuditDeps): Promise<AuditResul
 
   const started = await startRequests(requests, deps);
   const requestIds = new Map(requests.map((r) => [r.source.patchGroup as string, r.requestId]));
-  const events = overdueEvents(overdue, now, (group) => requestIds.get(group));
+  const events = [
+    ...overdueEvents(overdue, now, (group) => requestIds.get(group)),
+    ...exemptEvents(exempt, now),
+  ];
   if (events.length > 0) await putEvents(deps.events, events);
-  return { ...started, overdue };
+  return { ...started, overdue, exempt };
 }

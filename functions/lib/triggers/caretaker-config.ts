@@ -1,15 +1,26 @@
 /**
- * `caretaker.yml`: patch groups, their schedules and policies. Validated strictly; every error names the
- * file, the field, the value found and what was expected. `serverless.yml` (schedules), the triggers and
- * the sandbox all read the same resolved {@link CaretakerConfig}.
+ * `caretaker.yml`: patch groups, their schedules and policies, who may send requests (`requesters`), what a
+ * request may ask for (`requests`) and what an exemption never covers (`exemptions`). Validated strictly;
+ * every error names the file, the field, the value found and what was expected. The deployment (schedules,
+ * the bus policy, the triggers' settings), the triggers and the sandbox all read the same resolved
+ * {@link CaretakerConfig}.
  */
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ValidationError, type FieldIssue } from '../errors.ts';
 import { settingsRequestSchema, targetsSchema } from '../notebook/request.ts';
+import {
+  DEFAULT_REQUEST_LIMITS,
+  ENDPOINT_STRATEGIES,
+  type AllowedSettings,
+  type RequestLimits,
+} from './request-limits.ts';
 import { cronProblem, isTimeZone, toSchedulerExpression } from './schedule.ts';
 import { toFieldIssues } from '../validation.ts';
+
+/** The exempt tag of a deployment whose caretaker.yml names none. */
+export const DEFAULT_EXEMPT_TAG = 'caretaker:exempt';
 
 const BUILT_IN = {
   flexibleWindowMinutes: 0,
@@ -18,7 +29,7 @@ const BUILT_IN = {
   policy: {
     maxConcurrency: 10,
     maxErrors: '10%' as number | string,
-    exemptTag: 'caretaker:exempt',
+    exemptTag: DEFAULT_EXEMPT_TAG,
     includeStopped: true,
   },
 };
@@ -76,6 +87,69 @@ const groupSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * An IAM role or user. A trailing `*` matches name suffixes: IAM Identity Center names its roles
+ * `AWSReservedSSO_<permission set>_<random suffix>`.
+ */
+const principalArnSchema = z
+  .string()
+  .regex(
+    /^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)\/([\w+=,.@-]+\/)*[\w+=,.@-]+\*?$/,
+    'expected an IAM role or user ARN such as arn:aws:iam::111122223333:role/SecurityTeam (a trailing * matches the end of the name)',
+  );
+
+const settingShape = settingsRequestSchema.shape;
+const allowed = <T extends z.ZodType>(value: T) =>
+  z.array(value, 'expected the list of values a request may ask for ([] = none)');
+
+const endpointNameSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'expected an endpoint name (letters, digits, hyphens)')
+  .max(63);
+
+/** `requests`: what a person's request may ask for; each key left out keeps its default. */
+export const requestsSchema = z.strictObject({
+  settings: z
+    .strictObject({
+      lifecycleConfigName: allowed(settingShape.lifecycleConfigName.unwrap()).optional(),
+      disassociateLifecycleConfig: allowed(settingShape.disassociateLifecycleConfig.unwrap()).optional(),
+      instanceType: allowed(settingShape.instanceType.unwrap()).optional(),
+      rootAccess: allowed(settingShape.rootAccess.unwrap()).optional(),
+      volumeSizeInGB: allowed(settingShape.volumeSizeInGB.unwrap()).optional(),
+      minimumInstanceMetadataServiceVersion: allowed(
+        settingShape.minimumInstanceMetadataServiceVersion.unwrap(),
+      ).optional(),
+      platformIdentifier: allowed(settingShape.platformIdentifier.unwrap()).optional(),
+    })
+    .optional(),
+  maxConcurrency: z.int('expected a whole number').min(1).max(1000).optional(),
+  maxErrors: maxErrorsSchema.optional(),
+  endpoints: z
+    .strictObject({
+      names: z.array(endpointNameSchema).min(1, 'expected at least one endpoint name').optional(),
+      tags: z
+        .record(z.string().min(1).max(128), z.string().max(256))
+        .refine((t) => Object.keys(t).length > 0, 'expected at least one tag')
+        .optional(),
+      strategies: z
+        .array(z.enum(ENDPOINT_STRATEGIES, `expected one of ${ENDPOINT_STRATEGIES.join(', ')}`))
+        .min(1, 'expected at least one strategy')
+        .optional(),
+    })
+    .refine((e) => !(e.names && e.tags), 'expected names or tags, not both')
+    .optional(),
+});
+
+/** `exemptions`: the Security Hub controls whose remediation patches exempt notebooks too. */
+export const exemptionsSchema = z.strictObject({
+  neverCover: z
+    .array(z.string().regex(/^SageMaker\.[0-9]+$/, 'expected a Security Hub control id such as SageMaker.3'))
+    .optional(),
+});
+
+/** The controls an exemption never covers when `caretaker.yml` does not say: root access. */
+export const DEFAULT_NEVER_COVERED = ['SageMaker.3'];
+
 const configSchema = z.strictObject({
   defaults: z
     .strictObject({
@@ -87,6 +161,9 @@ const configSchema = z.strictObject({
     })
     .optional(),
   patchGroups: z.array(groupSchema).min(1, 'expected at least one patch group'),
+  requesters: z.array(principalArnSchema, 'expected a list of IAM role or user ARNs').optional(),
+  requests: requestsSchema.optional(),
+  exemptions: exemptionsSchema.optional(),
 });
 
 export interface PatchGroup {
@@ -109,6 +186,33 @@ export interface PatchGroup {
 
 export interface CaretakerConfig {
   patchGroups: PatchGroup[];
+  /** The IAM principals that may put `caretaker.requests` events on the bus; none by default. */
+  requesters: string[];
+  /** What a request may ask for. */
+  requests: RequestLimits;
+  /** The deployment's exempt tag (`defaults.policy.exemptTag`): requests may not choose another. */
+  exemptTag: string;
+  /** Controls whose remediation patches exempt notebooks too. */
+  neverCovered: string[];
+}
+
+/**
+ * The request limits a `requests` section gives, each key left out taking its default.
+ *
+ * @example resolveRequestLimits({ maxConcurrency: 20 }).settings.rootAccess // → ['Disabled']
+ */
+export function resolveRequestLimits(requests: z.output<typeof requestsSchema> = {}): RequestLimits {
+  const limits: RequestLimits = {
+    settings: { ...DEFAULT_REQUEST_LIMITS.settings, ...(requests.settings as AllowedSettings | undefined) },
+    maxConcurrency: requests.maxConcurrency ?? DEFAULT_REQUEST_LIMITS.maxConcurrency,
+    maxErrors: requests.maxErrors ?? DEFAULT_REQUEST_LIMITS.maxErrors,
+    endpoints: {
+      strategies: requests.endpoints?.strategies ?? DEFAULT_REQUEST_LIMITS.endpoints.strategies,
+    },
+  };
+  if (requests.endpoints?.names) limits.endpoints.names = requests.endpoints.names;
+  if (requests.endpoints?.tags) limits.endpoints.tags = requests.endpoints.tags;
+  return limits;
 }
 
 function fail(fileName: string, issues: FieldIssue[]): never {
@@ -139,7 +243,7 @@ export function parseConfig(text: string, fileName: string): CaretakerConfig {
   const input: unknown = document.toJS();
   const result = configSchema.safeParse(input);
   if (!result.success) fail(fileName, toFieldIssues(result.error, input));
-  const { defaults = {}, patchGroups } = result.data;
+  const { defaults = {}, patchGroups, requesters = [], requests, exemptions } = result.data;
 
   const issues: FieldIssue[] = [];
   const seen = new Set<string>();
@@ -180,7 +284,13 @@ export function parseConfig(text: string, fileName: string): CaretakerConfig {
     return resolved;
   });
   if (issues.length > 0) fail(fileName, issues);
-  return { patchGroups: groups };
+  return {
+    patchGroups: groups,
+    requesters,
+    requests: resolveRequestLimits(requests),
+    exemptTag: defaults.policy?.exemptTag ?? BUILT_IN.policy.exemptTag,
+    neverCovered: exemptions?.neverCover ?? DEFAULT_NEVER_COVERED,
+  };
 }
 
 /** Reads and parses a caretaker configuration file; see {@link parseConfig}. */

@@ -1,18 +1,26 @@
 /**
- * Security Hub findings and AWS Config compliance changes → notebook patch requests. Pure: the
- * `from-finding` / `from-config` handlers start one workflow per request and emit a
- * `Finding Not Remediable` event per not-remediable entry.
+ * Security Hub findings and AWS Config compliance changes → notebook patch requests. Pure, in two steps: a
+ * read (`readFindingEvent`, `readConfigEvent`) keeps the failed checks about this deployment's own notebooks
+ * (the account and region it runs in; others are ignored with that reason), and a plan
+ * (`planRemediation`) decides per notebook what its patch group and its exemption allow. The `from-finding`
+ * / `from-config` handlers fetch each notebook's tags between the two, start one workflow per request and
+ * emit a `Finding Not Remediable` event per not-remediable entry.
  */
 import { createHash } from 'node:crypto';
+import { describeExemption, exemptionOn, type Exemption } from '../exemptions.ts';
 import { ValidationError, type FieldIssue } from '../errors.ts';
+import { isTargeted } from './groups.ts';
+import type { Home } from './home.ts';
 import {
   canonicalControlId,
+  controlOfConfigRule,
   remediationForConfigRule,
   remediationForControl,
   type Remediation,
   type RemediationOptions,
   type RemediationSettings,
 } from './remediation.ts';
+import type { GroupFacts, TriggerSettings } from './settings.ts';
 
 export interface NotebookPatchRequest {
   requestId: string;
@@ -33,6 +41,7 @@ export interface NotebookPatchRequest {
     maxErrors?: number | string;
     exemptTag?: string;
     includeStopped?: boolean;
+    overridesExemption?: boolean;
     dryRun?: boolean;
   };
 }
@@ -56,14 +65,50 @@ export interface TriggerPlan {
   ignored: Ignored[];
 }
 
+/** What a finding trigger knows besides the event: the deployment's settings, each notebook's tags, the time. */
+export interface NotebookContext {
+  settings: Pick<TriggerSettings, 'exemptTag' | 'neverCovered' | 'groups'>;
+  /** Each notebook's tags, by name; a notebook left out has none (it may not exist any more). */
+  tags: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** When the trigger runs (epoch ms): a dated exemption is judged on this day. */
+  now: number;
+}
+
 export interface TriggerOptions extends RemediationOptions {
   /** Policy for the requests (a finding usually concerns one notebook: the defaults suit it). */
   policy?: NotebookPatchRequest['policy'];
+  /** Where the deployment runs: a check about another account or region is ignored with that reason. */
+  home?: Home;
+  /** Patch groups, exemptions and the notebooks' tags; without it no group has opted in and nothing is exempt. */
+  context?: NotebookContext;
+}
+
+/** One failed check about one of the deployment's notebooks, as the event reported it. */
+export interface FailedCheck {
+  /** The finding's id, or `<rule>/<resource id>` for a Config evaluation. */
+  id: string;
+  /** The finding's generator, or the Config rule's name. */
+  generatorId: string;
+  /** When the finding or evaluation was last updated: a later one is a new remediation. */
+  updatedAt?: string | undefined;
+  /** A Security Hub control (findings) or a Config rule's name (evaluations). */
+  check: { kind: 'control' | 'config-rule'; name: string };
+  notebook: string;
+  /** The notebook's ARN (from the event, or built from the deployment's home), for its tags. */
+  notebookArn?: string | undefined;
+}
+
+/** An event read: the failed checks about our notebooks, and what was left aside and why. */
+export interface FindingReading {
+  kind: 'securityhub-finding' | 'config-rule';
+  checks: FailedCheck[];
+  ignored: Ignored[];
 }
 
 const NOTEBOOK_RESOURCE_TYPE = 'AwsSageMakerNotebookInstance';
 const CONFIG_NOTEBOOK_TYPE = 'AWS::SageMaker::NotebookInstance';
-const NOTEBOOK_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:notebook-instance\/([A-Za-z0-9-]{1,63})$/;
+const NOTEBOOK_ARN =
+  /^arn:(aws[a-z-]*):sagemaker:([a-z0-9-]+):(\d{12}):notebook-instance\/([A-Za-z0-9-]{1,63})$/;
 const HASH_CHARS = 16;
 const MAX_EXECUTION_NAME = 80;
 
@@ -96,22 +141,36 @@ export function deterministicName(kind: string, label: string, parts: readonly s
   return readable ? `${kind}-${readable}-${hash}` : `${kind}-${hash}`;
 }
 
-/** The request id (and execution name) for a set of findings: stable across updates of the same findings. */
+/**
+ * The request id (and execution name) for a set of findings: the same for re-imports of the same finding
+ * state, new when a finding was updated (`UpdatedAt`): a control that fails again after its remediation is a
+ * new remediation, not a duplicate of the old one.
+ */
 export function findingRequestId(
-  findings: readonly { id: string; generatorId: string; control: string }[],
+  findings: readonly { id: string; generatorId: string; control: string; updatedAt?: string | undefined }[],
 ): string {
   const sorted = [...findings].sort((a, b) => a.id.localeCompare(b.id));
   const controls = [...new Set(sorted.map((f) => f.control))].join('-');
   return deterministicName(
     'finding',
     controls,
-    sorted.flatMap((f) => [f.id, f.generatorId]),
+    sorted.flatMap((f) => [f.id, f.generatorId, f.updatedAt ?? '']),
   );
 }
 
-interface RemediableFinding {
-  id: string;
-  generatorId: string;
+/** The request id of a Config evaluation: re-sent notifications of it name the same execution. */
+function configRequestId(check: FailedCheck, control: string): string {
+  // An evaluation's id is `<rule>/<resource id>`: the rule, the resource and the evaluation's time name it.
+  const resourceId = check.id.slice(check.generatorId.length + 1);
+  return deterministicName('config', control, [
+    check.generatorId,
+    CONFIG_NOTEBOOK_TYPE,
+    resourceId,
+    check.updatedAt ?? '',
+  ]);
+}
+
+interface RemediableFinding extends FailedCheck {
   control: string;
   settings: RemediationSettings;
 }
@@ -121,27 +180,33 @@ function mergeSettings(fixes: readonly RemediableFinding[]): RemediationSettings
   return Object.assign({}, ...fixes.map((fix) => fix.settings)) as RemediationSettings;
 }
 
-function buildRequests(
-  byNotebook: Map<string, RemediableFinding[]>,
-  kind: string,
-  requestIdOf: (fixes: RemediableFinding[]) => string,
-  options: TriggerOptions,
-): NotebookPatchRequest[] {
-  return [...byNotebook.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([notebook, fixes]) => ({
-      requestId: requestIdOf(fixes),
-      reason: 'finding' as const,
-      source: {
-        kind,
-        id: fixes[0]?.id ?? notebook,
-        findingIds: fixes.map((f) => f.id),
-        controls: [...new Set(fixes.map((f) => f.control))],
-      },
-      targets: { names: [notebook] },
-      settings: mergeSettings(fixes),
-      policy: { ...options.policy },
-    }));
+/** Why a place (account, region) is not the deployment's, or undefined when it is. */
+function elsewhere(
+  place: { account?: unknown; region?: unknown },
+  home: Home | undefined,
+  what: string,
+): string | undefined {
+  if (!home) return undefined;
+  const problems: string[] = [];
+  if (place.account !== home.account) problems.push(`account ${got(place.account)}`);
+  if (place.region !== home.region) problems.push(`region ${got(place.region)}`);
+  if (problems.length === 0) return undefined;
+  return `${what} is about ${problems.join(' and ')}; this deployment acts only on account "${home.account}" in region "${home.region}"`;
+}
+
+/** The notebook an ARN names, with where it lives; undefined when the text is not a notebook ARN. */
+function notebookArnParts(text: unknown) {
+  const match = typeof text === 'string' ? NOTEBOOK_ARN.exec(text) : null;
+  if (!match) return undefined;
+  const [arn, , region, account, name] = match as unknown as [string, string, string, string, string];
+  return { arn, region, account, name };
+}
+
+/** The notebook's ARN as tags are read by: the event's own, else built from the deployment's home. */
+function arnFor(name: string, fromEvent: string | undefined, home: Home | undefined): string | undefined {
+  if (fromEvent) return fromEvent;
+  if (!home) return undefined;
+  return `arn:${home.partition}:sagemaker:${home.region}:${home.account}:notebook-instance/${name.toLowerCase()}`;
 }
 
 function notebookNameOf(
@@ -154,12 +219,11 @@ function notebookNameOf(
   if (isObject(details) && typeof details.NotebookInstanceName === 'string' && details.NotebookInstanceName) {
     return details.NotebookInstanceName;
   }
-  const id = resource.Id;
-  const match = typeof id === 'string' ? NOTEBOOK_ARN.exec(id) : null;
-  if (match) return match[1];
+  const parts = notebookArnParts(resource.Id);
+  if (parts) return parts.name;
   issues.push({
     field: `${path}.Id`,
-    message: `got ${got(id)}, expected arn:aws:sagemaker:<region>:<account>:notebook-instance/<name> (or Details.${NOTEBOOK_RESOURCE_TYPE}.NotebookInstanceName)`,
+    message: `got ${got(resource.Id)}, expected arn:aws:sagemaker:<region>:<account>:notebook-instance/<name> (or Details.${NOTEBOOK_RESOURCE_TYPE}.NotebookInstanceName)`,
   });
   return undefined;
 }
@@ -196,36 +260,15 @@ function requireString(
   return '';
 }
 
-function record(
-  remediation: Remediation,
-  notebook: string,
-  source: { id: string; generatorId: string },
-  fixes: Map<string, RemediableFinding[]>,
-  notRemediable: NotRemediable[],
-): void {
-  if (remediation.kind === 'not-remediable') {
-    notRemediable.push({
-      findingId: source.id,
-      control: remediation.control,
-      notebook,
-      reason: remediation.reason,
-    });
-    return;
-  }
-  const list = fixes.get(notebook) ?? [];
-  list.push({ ...source, control: remediation.control, settings: remediation.settings });
-  fixes.set(notebook, list);
-}
-
 /**
- * Turns a `Security Hub Findings - Imported` event into patch requests: one per notebook, merging the
- * settings of every remediable finding about it. Accepts consolidated (`security-control/…`,
+ * Reads a `Security Hub Findings - Imported` event: the failed, active, new findings about notebooks of
+ * this deployment's account and region. Accepts consolidated (`security-control/…`,
  * `Compliance.SecurityControlId`) and per-standard (`…/v/1.0.0/SageMaker.3`, `ProductFields.ControlId`)
  * findings. A malformed event throws a {@link ValidationError} naming every bad field.
  *
- * @example parseFindingEvent(event).requests[0]?.targets // → { names: ['nb-1'] }
+ * @example readFindingEvent(event, home).checks[0]?.notebook // → 'nb-1'
  */
-export function parseFindingEvent(event: unknown, options: TriggerOptions = {}): TriggerPlan {
+export function readFindingEvent(event: unknown, home?: Home): FindingReading {
   const issues: FieldIssue[] = [];
   const detail = isObject(event) ? event.detail : undefined;
   const findings = isObject(detail) ? detail.findings : undefined;
@@ -238,10 +281,7 @@ export function parseFindingEvent(event: unknown, options: TriggerOptions = {}):
     ]);
   }
 
-  const fixes = new Map<string, RemediableFinding[]>();
-  const notRemediable: NotRemediable[] = [];
-  const ignored: Ignored[] = [];
-
+  const reading: FindingReading = { kind: 'securityhub-finding', checks: [], ignored: [] };
   findings.forEach((finding: unknown, index) => {
     const path = `detail.findings[${index}]`;
     if (!isObject(finding)) {
@@ -260,47 +300,63 @@ export function parseFindingEvent(event: unknown, options: TriggerOptions = {}):
     }
     if (!id || !generatorId) return;
 
-    const notebooks: string[] = [];
+    const notebooks: Array<{ name: string; arn?: string | undefined }> = [];
+    const foreign: string[] = [];
     resources.forEach((resource: unknown, r) => {
       const resourcePath = `${path}.Resources[${r}]`;
       if (!isObject(resource)) {
         issues.push({ field: resourcePath, message: `got ${got(resource)}, expected a resource object` });
       } else if (resource.Type === NOTEBOOK_RESOURCE_TYPE) {
         const name = notebookNameOf(resource, resourcePath, issues);
-        if (name) notebooks.push(name);
+        const arn = notebookArnParts(resource.Id);
+        const away = arn && elsewhere(arn, home, `resource ${arn.arn}`);
+        if (away) foreign.push(away);
+        else if (name) notebooks.push({ name, arn: arn?.arn });
       }
     });
-    if (notebooks.length === 0) {
+    if (notebooks.length === 0 && foreign.length === 0) {
       const types = resources.map((r: unknown) => (isObject(r) ? r.Type : undefined));
-      ignored.push({ findingId: id, reason: `not about a notebook instance (resource types ${got(types)})` });
+      reading.ignored.push({
+        findingId: id,
+        reason: `not about a notebook instance (resource types ${got(types)})`,
+      });
+      return;
+    }
+    const away = elsewhere({ account: finding.AwsAccountId, region: finding.Region }, home, 'the finding');
+    if (away || notebooks.length === 0) {
+      reading.ignored.push({ findingId: id, reason: away ?? foreign.join('; ') });
       return;
     }
     const skip = skipReason(finding);
     if (skip) {
-      ignored.push({ findingId: id, reason: skip });
+      reading.ignored.push({ findingId: id, reason: skip });
       return;
     }
-    const remediation = remediationForControl(controlIdOf(finding, generatorId), options);
-    for (const notebook of notebooks)
-      record(remediation, notebook, { id, generatorId }, fixes, notRemediable);
+    const control = controlIdOf(finding, generatorId);
+    const updatedAt = typeof finding.UpdatedAt === 'string' ? finding.UpdatedAt : undefined;
+    for (const notebook of notebooks) {
+      reading.checks.push({
+        id,
+        generatorId,
+        updatedAt,
+        check: { kind: 'control', name: control },
+        notebook: notebook.name,
+        notebookArn: arnFor(notebook.name, notebook.arn, home),
+      });
+    }
   });
 
   if (issues.length > 0) throw new ValidationError(issues);
-  return {
-    requests: buildRequests(fixes, 'securityhub-finding', findingRequestId, options),
-    notRemediable,
-    ignored,
-  };
+  return reading;
 }
 
 /**
- * Turns a `Config Rules Compliance Change` event into at most one patch request. The request id hangs on
- * the rule, the resource type and the resource id only, so a re-sent notification (new
- * `notificationCreationTime`) maps to the same execution name.
+ * Reads a `Config Rules Compliance Change` event: at most one failed check, about a notebook of this
+ * deployment's account and region.
  *
- * @example parseConfigEvent(event).requests[0]?.settings // → { rootAccess: 'Disabled' }
+ * @example readConfigEvent(event, home).checks[0]?.check // → { kind: 'config-rule', name: 'securityhub-sagemaker-notebook-instance-root-access-check-…' }
  */
-export function parseConfigEvent(event: unknown, options: TriggerOptions = {}): TriggerPlan {
+export function readConfigEvent(event: unknown, home?: Home): FindingReading {
   const detail = isObject(event) ? event.detail : undefined;
   if (!isObject(detail)) {
     throw new ValidationError([
@@ -332,33 +388,173 @@ export function parseConfigEvent(event: unknown, options: TriggerOptions = {}): 
 
   const rule = ruleName as string;
   const sourceId = `${rule}/${resourceId as string}`;
-  const plan: TriggerPlan = { requests: [], notRemediable: [], ignored: [] };
+  const reading: FindingReading = { kind: 'config-rule', checks: [], ignored: [] };
+  const ignore = (reason: string) => {
+    reading.ignored.push({ findingId: sourceId, reason });
+    return reading;
+  };
   if (resourceType !== CONFIG_NOTEBOOK_TYPE) {
-    plan.ignored.push({
-      findingId: sourceId,
-      reason: `resource type is ${got(resourceType)}, expected "${CONFIG_NOTEBOOK_TYPE}"`,
-    });
-    return plan;
+    return ignore(`resource type is ${got(resourceType)}, expected "${CONFIG_NOTEBOOK_TYPE}"`);
   }
-  if (complianceType !== 'NON_COMPLIANT') {
-    plan.ignored.push({
-      findingId: sourceId,
-      reason: `compliance type is ${got(complianceType)}, expected "NON_COMPLIANT"`,
-    });
-    return plan;
-  }
-  const arnMatch = NOTEBOOK_ARN.exec(resourceId as string);
-  const notebook = arnMatch ? (arnMatch[1] as string) : (resourceId as string);
-  const fixes = new Map<string, RemediableFinding[]>();
-  const remediation = remediationForConfigRule(rule, options);
-  record(remediation, notebook, { id: sourceId, generatorId: rule }, fixes, plan.notRemediable);
-  plan.requests = buildRequests(
-    fixes,
-    'config-rule',
-    ([fix]) => deterministicName('config', fix?.control ?? rule, [rule, resourceType, resourceId as string]),
-    options,
+  const envelope = isObject(event) ? event : {};
+  const away = elsewhere(
+    { account: detail.awsAccountId ?? envelope.account, region: detail.awsRegion ?? envelope.region },
+    home,
+    'the evaluation',
   );
+  const arn = notebookArnParts(resourceId);
+  const awayArn = arn && elsewhere(arn, home, `resource ${arn.arn}`);
+  if (away || awayArn) return ignore((away ?? awayArn) as string);
+  if (complianceType !== 'NON_COMPLIANT') {
+    return ignore(`compliance type is ${got(complianceType)}, expected "NON_COMPLIANT"`);
+  }
+  const notebook = arn ? arn.name : (resourceId as string);
+  // The evaluation's own time: a re-sent notification of it names the same execution, a new evaluation
+  // (the rule failing again after a remediation) a new one.
+  const recorded = nested(detail, ['newEvaluationResult', 'resultRecordedTime']);
+  reading.checks.push({
+    id: sourceId,
+    generatorId: rule,
+    updatedAt: typeof recorded === 'string' ? recorded : undefined,
+    check: { kind: 'config-rule', name: rule },
+    notebook,
+    notebookArn: arnFor(notebook, arn?.arn, home),
+  });
+  return reading;
+}
+
+/**
+ * Whether a notebook's patch groups opted in to moving it to a supported platform (SageMaker.8), as
+ * remediation options: the target platform, or why there is none.
+ */
+function platformOptions(notebook: string, groups: readonly GroupFacts[]): RemediationOptions {
+  const platforms = new Set(groups.map((g) => g.targetPlatform));
+  const [only] = platforms;
+  if (groups.length > 0 && platforms.size === 1 && only) return { targetPlatform: only };
+  if (groups.length === 0) {
+    return { notOptedIn: `${notebook} belongs to no patch group, so none has opted in (targetPlatform)` };
+  }
+  if (platforms.size > 1) {
+    const each = groups.map((g) => `${g.name} (${g.targetPlatform ?? 'not opted in'})`).join(', ');
+    return { notOptedIn: `${notebook}'s patch groups disagree on its platform: ${each}` };
+  }
+  const names = groups.map((g) => g.name).join(', ');
+  return {
+    notOptedIn: `${notebook}'s patch group${groups.length > 1 ? 's' : ''} ${names} ha${groups.length > 1 ? 've' : 's'} not opted in (no targetPlatform)`,
+  };
+}
+
+/** The exemption a notebook has from findings: the deployment's exempt tag, or one of its groups'. */
+function findingExemption(
+  tags: Readonly<Record<string, string>>,
+  groups: readonly GroupFacts[],
+  context: NotebookContext,
+): Exemption | undefined {
+  const exemptTags = new Set([context.settings.exemptTag, ...groups.map((g) => g.exemptTag)]);
+  for (const tag of exemptTags) {
+    const exemption = exemptionOn(tags, tag, context.now);
+    if (exemption) return exemption;
+  }
+  return undefined;
+}
+
+function remediationOf(check: FailedCheck, options: RemediationOptions): Remediation {
+  return check.check.kind === 'control'
+    ? remediationForControl(check.check.name, options)
+    : remediationForConfigRule(check.check.name, options);
+}
+
+/**
+ * Decides what to do about an event's failed checks: one patch request per notebook, merging the settings
+ * of every remediable check about it, with what its patch group allows (SageMaker.8 only where the group set
+ * a `targetPlatform`); a `Finding Not Remediable` entry for each check caretaker cannot fix. A notebook
+ * exempt from findings (its exempt tag, `until-…` not past) is patched only for the controls exemptions never
+ * cover (`neverCovered`), and the request says so (`overridesExemption`); its other checks are ignored with
+ * the exemption as the reason.
+ *
+ * @example planRemediation(readFindingEvent(event, home), { home, context }).requests[0]?.settings // → { rootAccess: 'Disabled' }
+ */
+export function planRemediation(reading: FindingReading, options: TriggerOptions = {}): TriggerPlan {
+  const plan: TriggerPlan = { requests: [], notRemediable: [], ignored: [...reading.ignored] };
+  const byNotebook = new Map<string, FailedCheck[]>();
+  for (const check of reading.checks)
+    byNotebook.set(check.notebook, [...(byNotebook.get(check.notebook) ?? []), check]);
+
+  for (const [notebook, checks] of [...byNotebook].sort(([a], [b]) => a.localeCompare(b))) {
+    const { context } = options;
+    const tags = context?.tags.get(notebook) ?? {};
+    const groups = context
+      ? context.settings.groups.filter((g) => isTargeted(g.targets, notebook, tags))
+      : [];
+    const remediation = context ? { ...options, ...platformOptions(notebook, groups) } : options;
+    const exemption = context && findingExemption(tags, groups, context);
+    const fixes: RemediableFinding[] = [];
+    for (const check of checks) {
+      const outcome = remediationOf(check, remediation);
+      if (outcome.kind === 'not-remediable') {
+        plan.notRemediable.push({
+          findingId: check.id,
+          control: outcome.control,
+          notebook,
+          reason: outcome.reason,
+        });
+        continue;
+      }
+      const control =
+        check.check.kind === 'control' ? outcome.control : controlOfConfigRule(check.check.name);
+      if (exemption && !context.settings.neverCovered.includes(control)) {
+        plan.ignored.push({
+          findingId: check.id,
+          reason: `${notebook} is exempt (tagged ${describeExemption(exemption)}), which covers ${control}`,
+        });
+        continue;
+      }
+      fixes.push({ ...check, control: outcome.control, settings: outcome.settings });
+    }
+    if (fixes.length === 0) continue;
+    plan.requests.push({
+      requestId:
+        reading.kind === 'config-rule'
+          ? configRequestId(fixes[0]!, fixes[0]!.control)
+          : findingRequestId(fixes),
+      reason: 'finding',
+      source: {
+        kind: reading.kind,
+        id: fixes[0]!.id,
+        findingIds: fixes.map((f) => f.id),
+        controls: [...new Set(fixes.map((f) => f.control))],
+      },
+      targets: { names: [notebook] },
+      settings: mergeSettings(fixes),
+      policy: {
+        ...options.policy,
+        ...(context ? { exemptTag: context.settings.exemptTag } : {}),
+        ...(exemption ? { overridesExemption: true } : {}),
+      },
+    });
+  }
   return plan;
+}
+
+/**
+ * Turns a `Security Hub Findings - Imported` event into patch requests: one per notebook, merging the
+ * settings of every remediable finding about it (see {@link readFindingEvent}, {@link planRemediation}).
+ *
+ * @example parseFindingEvent(event).requests[0]?.targets // → { names: ['nb-1'] }
+ */
+export function parseFindingEvent(event: unknown, options: TriggerOptions = {}): TriggerPlan {
+  return planRemediation(readFindingEvent(event, options.home), options);
+}
+
+/**
+ * Turns a `Config Rules Compliance Change` event into at most one patch request. The request id hangs on
+ * the rule, the resource type, the resource id and the evaluation's time only, so a re-sent notification
+ * (new `notificationCreationTime`) maps to the same execution name.
+ *
+ * @example parseConfigEvent(event).requests[0]?.settings // → { rootAccess: 'Disabled' }
+ */
+export function parseConfigEvent(event: unknown, options: TriggerOptions = {}): TriggerPlan {
+  return planRemediation(readConfigEvent(event, options.home), options);
 }
 
 function nested(value: unknown, path: readonly string[]): unknown {

@@ -9,11 +9,22 @@
  * `../endpoint/request.ts`: what it starts workflows with), the gateways and the shared core; nothing
  * else of another domain.
  */
+import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ValidationError } from '../errors.ts';
+import { orUndefined } from '../aws/errors.ts';
 import { putEvents, type OutgoingEvent } from '../aws/eventbridge.ts';
+import { listNotebookTags } from '../aws/sagemaker/notebooks.ts';
 import { startExecution } from '../aws/stepfunctions.ts';
 import { permissionsOf } from '../iam.ts';
-import { parseConfigEvent, parseFindingEvent, type TriggerPlan } from './findings.ts';
+import {
+  planRemediation,
+  readConfigEvent,
+  readFindingEvent,
+  type FindingReading,
+  type TriggerPlan,
+} from './findings.ts';
+import type { Home } from './home.ts';
+import type { RequestDeps } from './requests.ts';
 import type { TriggerResult } from './result.ts';
 import { startRequests, type TriggerDeps } from './start.ts';
 
@@ -25,8 +36,12 @@ export interface FindingTriggerResult extends TriggerResult {
   ignoredFindings: TriggerPlan['ignored'];
 }
 
-export const fromFindingPermissions = permissionsOf(startExecution, putEvents);
-export const fromConfigPermissions = permissionsOf(startExecution, putEvents);
+/** The finding triggers also read notebooks' tags (patch group, exemption) and know where they run. */
+export type FindingDeps = TriggerDeps &
+  Pick<RequestDeps, 'settings'> & { sagemaker: SageMakerClient; home: Home };
+
+export const fromFindingPermissions = permissionsOf(startExecution, putEvents, listNotebookTags);
+export const fromConfigPermissions = permissionsOf(startExecution, putEvents, listNotebookTags);
 
 /**
  * The `Finding Not Remediable` events of a plan: one per finding and notebook that caretaker will not fix.
@@ -56,19 +71,35 @@ export function nothingToDo(plan: TriggerPlan): string | undefined {
   return plan.ignored.map((entry) => `${entry.findingId}: ${entry.reason}`).join('; ');
 }
 
-async function actOnPlan(
-  parse: () => TriggerPlan,
+/** The tags of every notebook a reading has checks about; a notebook that is gone has none. */
+async function tagsOf(reading: FindingReading, deps: FindingDeps) {
+  const arns = new Map(reading.checks.map((check) => [check.notebook, check.notebookArn]));
+  const entries = await Promise.all(
+    [...arns].map(async ([notebook, arn]) => {
+      const tags = arn ? await orUndefined(listNotebookTags(deps.sagemaker, arn)) : undefined;
+      return [notebook, tags ?? {}] as const;
+    }),
+  );
+  return new Map(entries);
+}
+
+async function actOnEvent(
+  read: () => FindingReading,
   origin: 'securityhub' | 'config',
-  deps: TriggerDeps,
+  deps: FindingDeps,
 ): Promise<FindingTriggerResult> {
-  let plan: TriggerPlan;
+  let reading: FindingReading;
   try {
-    plan = parse();
+    reading = read();
   } catch (err) {
     // A malformed event never gets better by retrying it: say what is wrong and start nothing.
     if (!(err instanceof ValidationError)) throw err;
     return { started: [], duplicates: [], rejected: err.issues, notRemediable: [], ignoredFindings: [] };
   }
+  const plan = planRemediation(reading, {
+    home: deps.home,
+    context: { settings: deps.settings, tags: await tagsOf(reading, deps), now: Date.now() },
+  });
   const started = await startRequests(plan.requests, deps);
   const events = notRemediableEvents(plan, origin);
   if (events.length > 0) await putEvents(deps.events, events);
@@ -82,14 +113,14 @@ async function actOnPlan(
 }
 
 /**
- * A `Security Hub Findings - Imported` event: one patch request per notebook (named after its findings,
- * so the same finding imported again starts nothing new), a `Finding Not Remediable` event for each
- * control that `UpdateNotebookInstance` cannot fix.
+ * A `Security Hub Findings - Imported` event: one patch request per notebook of this account and region
+ * (named after its findings, so the same finding imported again starts nothing new), as its patch group and
+ * exemption allow; a `Finding Not Remediable` event for each control caretaker cannot fix.
  *
  * @example await fromFinding(sampleEvent, triggerDeps) // → { started: ['finding-sagemaker-3-…'], duplicates: [], … }
  */
-export function fromFinding(event: unknown, deps: TriggerDeps): Promise<FindingTriggerResult> {
-  return actOnPlan(() => parseFindingEvent(event, deps.remediation), 'securityhub', deps);
+export function fromFinding(event: unknown, deps: FindingDeps): Promise<FindingTriggerResult> {
+  return actOnEvent(() => readFindingEvent(event, deps.home), 'securityhub', deps);
 }
 
 /**
@@ -97,6 +128,6 @@ export function fromFinding(event: unknown, deps: TriggerDeps): Promise<FindingT
  *
  * @example await fromConfig(nonCompliantEvent, triggerDeps) // → { started: ['config-sagemaker-notebook-instance-root-access-check-…'], … }
  */
-export function fromConfig(event: unknown, deps: TriggerDeps): Promise<FindingTriggerResult> {
-  return actOnPlan(() => parseConfigEvent(event, deps.remediation), 'config', deps);
+export function fromConfig(event: unknown, deps: FindingDeps): Promise<FindingTriggerResult> {
+  return actOnEvent(() => readConfigEvent(event, deps.home), 'config', deps);
 }

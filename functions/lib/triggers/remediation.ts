@@ -24,6 +24,8 @@ export interface RemediationOptions {
    * SageMaker.8: moving a notebook to a new platform changes its users' environment.
    */
   targetPlatform?: string | undefined;
+  /** Why there is no target platform for this notebook (its patch groups), said when SageMaker.8 fails. */
+  notOptedIn?: string | undefined;
   /** Further controls or managed rules that a plain stop/start fixes (e.g. a custom "platform release" rule). */
   restartFixes?: readonly string[] | undefined;
 }
@@ -73,8 +75,9 @@ export function remediationForControl(control: string, options: RemediationOptio
       return {
         kind: 'not-remediable',
         control: id,
-        reason:
-          'moving a notebook to a supported platform changes its environment; the patch group has not opted in (no targetPlatform)',
+        reason: `moving a notebook to a supported platform changes its environment; ${
+          options.notOptedIn ?? 'the patch group has not opted in (no targetPlatform)'
+        }`,
       };
     }
     return { kind: 'patch', control: id, settings: { platformIdentifier: options.targetPlatform } };
@@ -97,6 +100,17 @@ export function managedRuleName(configRuleName: string): string | undefined {
   // Longest first, so a rule whose name extends another's is never taken for the shorter one.
   const known = Object.keys(MANAGED_RULES).sort((a, b) => b.length - a.length);
   return known.find((rule) => name === rule || name.startsWith(`${rule}-`));
+}
+
+/**
+ * The Security Hub control a Config rule checks (what `caretaker.yml` `exemptions.neverCover` names), or the
+ * rule's own name when it is not one caretaker knows.
+ *
+ * @example controlOfConfigRule('securityhub-sagemaker-notebook-instance-root-access-check-6f2a9c1d') // → 'SageMaker.3'
+ */
+export function controlOfConfigRule(configRuleName: string): string {
+  const rule = managedRuleName(configRuleName);
+  return rule === undefined ? canonicalControlId(configRuleName) : (MANAGED_RULES[rule] as string);
 }
 
 /**

@@ -4,15 +4,12 @@
  */
 import { startExecution } from '../aws/stepfunctions.ts';
 import { parsePatchRequest } from '../notebook/request.ts';
-import type { NotebookPatchRequest, TriggerOptions } from './findings.ts';
+import type { NotebookPatchRequest } from './findings.ts';
 import type { RequestDeps } from './requests.ts';
 import type { TriggerResult } from './result.ts';
 
 /** What the finding and schedule triggers talk to: Step Functions and the caretaker bus. */
-export type TriggerDeps = Pick<RequestDeps, 'sfn' | 'events' | 'notebookPatchStateMachineArn'> & {
-  /** How findings map to settings beyond the built-in controls (e.g. an opted-in target platform). */
-  remediation?: TriggerOptions;
-};
+export type TriggerDeps = Pick<RequestDeps, 'sfn' | 'events' | 'notebookPatchStateMachineArn'>;
 
 /** Validates each request as the workflow will (a bad one throws before anything starts) and starts it. */
 export async function startRequests(

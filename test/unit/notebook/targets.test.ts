@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planTargets } from '#lib/notebook/targets';
 
 const policy = { exemptTag: 'caretaker:exempt', includeStopped: true };
+const NOW = Date.parse('2026-11-23T02:00:00Z');
 const nb = (name: string, status = 'InService', tags: Record<string, string> = {}) => ({
   name,
   status,
@@ -13,7 +14,7 @@ describe('planTargets', () => {
     // Prepare
     const fleet = [nb('a'), nb('b', 'Failed'), nb('c', 'Stopped')];
     // Act
-    const { plan, skipped } = planTargets({ names: ['a', 'b', 'c'] }, fleet, policy);
+    const { plan, skipped } = planTargets({ names: ['a', 'b', 'c'] }, fleet, policy, NOW);
     // Assess
     expect(plan.map((p) => p.name)).toEqual(['a', 'b', 'c']);
     expect(skipped).toEqual([]);
@@ -21,7 +22,7 @@ describe('planTargets', () => {
 
   it('reports names that do not exist, exempt notebooks and busy ones, with reasons', () => {
     const fleet = [nb('a', 'InService', { 'caretaker:exempt': '' }), nb('b', 'Pending'), nb('c', 'Deleting')];
-    const { plan, skipped } = planTargets({ names: ['a', 'b', 'c', 'ghost'] }, fleet, policy);
+    const { plan, skipped } = planTargets({ names: ['a', 'b', 'c', 'ghost'] }, fleet, policy, NOW);
     expect(plan).toEqual([]);
     expect(skipped).toEqual([
       { name: 'ghost', outcome: 'not-found', reason: 'no such notebook' },
@@ -36,21 +37,23 @@ describe('planTargets', () => {
       nb('a', 'InService', { group: 'weekly', env: 'dev' }),
       nb('b', 'InService', { group: 'weekly' }),
     ];
-    expect(planTargets({ tags: { group: 'weekly', env: 'dev' } }, fleet, policy).plan).toEqual([
+    expect(planTargets({ tags: { group: 'weekly', env: 'dev' } }, fleet, policy, NOW).plan).toEqual([
       { name: 'a' },
     ]);
   });
 
   it('leaves stopped notebooks out when includeStopped is false', () => {
-    const { plan, skipped } = planTargets({ names: ['c'] }, [nb('c', 'Stopped')], {
-      ...policy,
-      includeStopped: false,
-    });
+    const { plan, skipped } = planTargets(
+      { names: ['c'] },
+      [nb('c', 'Stopped')],
+      { ...policy, includeStopped: false },
+      NOW,
+    );
     expect(plan).toEqual([]);
     expect(skipped[0]).toMatchObject({ outcome: 'not-started' });
   });
 
   it('lists a name given twice once', () => {
-    expect(planTargets({ names: ['a', 'a'] }, [nb('a')], policy).plan).toEqual([{ name: 'a' }]);
+    expect(planTargets({ names: ['a', 'a'] }, [nb('a')], policy, NOW).plan).toEqual([{ name: 'a' }]);
   });
 });

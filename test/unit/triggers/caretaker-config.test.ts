@@ -1,17 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '#lib/errors';
 import { loadConfig, parseConfig } from '#lib/triggers/caretaker-config';
-
-function caught(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
-}
+import { caught } from '../../support/errors.ts';
 
 const minimal = (group: string) => `
 patchGroups:
@@ -172,5 +162,101 @@ patchGroups:
 
     // Assess
     expect(error.message).toContain('no-such-caretaker.yml: (file): cannot be read');
+  });
+});
+
+describe('who may request, and what (requesters, requests, exemptions)', () => {
+  it('names nobody, holds requests to the safe defaults and never lets an exemption cover root access, when the file says nothing', () => {
+    // Act
+    const config = parseConfig(minimal(`    schedule: { cron: "0 3 * * 0", timezone: UTC }`), 'mini.yml');
+
+    // Assess
+    expect(config.requesters).toEqual([]);
+    expect(config.requests).toEqual({
+      settings: {
+        rootAccess: ['Disabled'],
+        minimumInstanceMetadataServiceVersion: ['2'],
+        lifecycleConfigName: [],
+        disassociateLifecycleConfig: [true],
+      },
+      maxConcurrency: 50,
+      maxErrors: '25%',
+      endpoints: { strategies: ['all-at-once', 'canary', 'linear', 'rolling'] },
+    });
+    expect(config.exemptTag).toBe('caretaker:exempt');
+    expect(config.neverCovered).toEqual(['SageMaker.3']);
+  });
+
+  it('accepts role and user ARNs, with paths and a trailing * for name suffixes', () => {
+    // Prepare
+    const requesters = [
+      'arn:aws:iam::111122223333:role/SecurityTeam',
+      'arn:aws:iam::111122223333:user/alice',
+      'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_*',
+      'arn:aws-us-gov:iam::111122223333:role/Ops',
+    ];
+
+    // Act
+    const config = parseConfig(
+      minimal(
+        `    schedule: { cron: "0 3 * * 0", timezone: UTC }\nrequesters: ${JSON.stringify(requesters)}`,
+      ),
+      'mini.yml',
+    );
+
+    // Assess
+    expect(config.requesters).toEqual(requesters);
+  });
+
+  it.each([
+    ['anyone', '*'],
+    ['every role of an account', 'arn:aws:iam::111122223333:role/*'],
+    ['an account', 'arn:aws:iam::111122223333:root'],
+    ['a short account id', 'arn:aws:iam::1111:role/SecurityTeam'],
+    ['an assumed-role session', 'arn:aws:sts::111122223333:assumed-role/SecurityTeam/alice'],
+  ])('refuses %s as a requester, naming the field and what it expected', (_, arn) => {
+    // Act
+    const error = caught(() =>
+      parseConfig(
+        minimal(`    schedule: { cron: "0 3 * * 0", timezone: UTC }\nrequesters: ["${arn}"]`),
+        'caretaker.yml',
+      ),
+    );
+
+    // Assess
+    expect(error.issues).toEqual([
+      {
+        field: 'requesters[0]',
+        message: expect.stringMatching(
+          new RegExp(`^expected an IAM role or user ARN .*\\(got "${arn.replace(/[*]/g, '\\*')}"\\)$`),
+        ),
+      },
+    ]);
+  });
+
+  it('takes the exempt tag from defaults.policy and the controls from exemptions.neverCover', () => {
+    // Act
+    const config = parseConfig(
+      `
+defaults: { policy: { exemptTag: 'acme:hands-off' } }
+${minimal(`    schedule: { cron: "0 3 * * 0", timezone: UTC }`)}
+exemptions: { neverCover: [SageMaker.3, SageMaker.8] }
+`,
+      'mini.yml',
+    );
+
+    // Assess
+    expect(config.exemptTag).toBe('acme:hands-off');
+    expect(config.neverCovered).toEqual(['SageMaker.3', 'SageMaker.8']);
+  });
+
+  it("reads the example's requests section: nobody named, the approved lifecycle configurations", () => {
+    // Act
+    const config = loadConfig(join(import.meta.dirname, '../../../caretaker.yml'));
+
+    // Assess
+    expect(config.requesters).toEqual([]);
+    expect(config.requests.settings.lifecycleConfigName).toEqual(['lc-v1', 'lc-v2', 'lc-v3']);
+    expect(config.requests.settings.rootAccess).toEqual(['Disabled']);
   });
 });

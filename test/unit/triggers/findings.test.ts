@@ -1,24 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '#lib/errors';
 import { findingRequestId, parseConfigEvent, parseFindingEvent } from '#lib/triggers/findings';
 import { parsePatchRequest } from '#lib/notebook/request';
+import { caught } from '../../support/errors.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const sample = (file: string): Json =>
   JSON.parse(readFileSync(join(import.meta.dirname, '../../../events/samples', file), 'utf8')) as Json;
-
-function caught(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 describe('parseFindingEvent', () => {
   it('asks to disable root access on nb-1 for a consolidated SageMaker.3 finding', () => {
@@ -167,22 +157,34 @@ describe('parseFindingEvent', () => {
     expect(plan.requests[0]?.requestId).not.toBe(plan.requests[1]?.requestId);
   });
 
-  it('names the request the same when the same finding is updated again', () => {
-    // Prepare
+  it('names the request the same when the same finding state is imported again', () => {
+    // Prepare: another delivery of the same finding, as Security Hub re-imports it (same UpdatedAt).
     const first = sample('securityhub-sagemaker3-consolidated.json');
-    const update = structuredClone(first);
-    update.id = 'another-delivery';
-    update.time = '2025-06-30T03:31:00Z';
-    update.detail.findings[0].UpdatedAt = '2025-06-30T03:30:00.000Z';
-    update.detail.findings[0].LastObservedAt = '2025-06-30T03:30:00.000Z';
+    const again = structuredClone(first);
+    again.id = 'another-delivery';
+    again.time = '2025-06-30T03:31:00Z';
 
     // Act
     const a = parseFindingEvent(first).requests[0]?.requestId;
-    const b = parseFindingEvent(update).requests[0]?.requestId;
+    const b = parseFindingEvent(again).requests[0]?.requestId;
 
     // Assess
     expect(a).toBe(b);
     expect(a).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+  });
+
+  it('names a new remediation when the control fails again after the first (a new UpdatedAt)', () => {
+    // Prepare
+    const first = sample('securityhub-sagemaker3-consolidated.json');
+    const later = structuredClone(first);
+    later.detail.findings[0].UpdatedAt = '2025-06-09T03:30:00.000Z';
+
+    // Act
+    const a = parseFindingEvent(first).requests[0]?.requestId;
+    const b = parseFindingEvent(later).requests[0]?.requestId;
+
+    // Assess
+    expect(b).not.toBe(a);
   });
 
   it('keeps request ids within 80 characters whatever the controls are called', () => {
@@ -275,21 +277,26 @@ describe('parseConfigEvent', () => {
     expect(() => parsePatchRequest(plan.requests[0])).not.toThrow();
   });
 
-  it('names the request the same whenever Config notifies about the same evaluation again', () => {
+  it('names the request the same whenever Config notifies about the same evaluation again, and anew for a new one', () => {
     // Prepare
     const first = sample('config-root-access-noncompliant.json');
     const again = structuredClone(first);
     again.detail.notificationCreationTime = '2016-09-28T07:00:00.000Z';
-    again.detail.newEvaluationResult.resultRecordedTime = '2016-09-28T06:59:59.000Z';
     const otherNotebook = structuredClone(first);
     otherNotebook.detail.resourceId = 'nb-2';
+    // The rule evaluated the notebook again later and found it NON_COMPLIANT again: a new remediation.
+    const failedAgain = structuredClone(first);
+    failedAgain.detail.newEvaluationResult.resultRecordedTime = '2016-10-07T06:59:59.000Z';
 
     // Act
-    const ids = [first, again, otherNotebook].map((e) => parseConfigEvent(e).requests[0]?.requestId);
+    const ids = [first, again, otherNotebook, failedAgain].map(
+      (e) => parseConfigEvent(e).requests[0]?.requestId,
+    );
 
     // Assess
     expect(ids[0]).toBe(ids[1]);
     expect(ids[2]).not.toBe(ids[0]);
+    expect(ids[3]).not.toBe(ids[0]);
   });
 
   it('ignores a COMPLIANT evaluation with the reason', () => {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '#lib/errors';
 import { parseFindingEvent } from '#lib/triggers/findings';
 import { parseConfig } from '#lib/triggers/caretaker-config';
 import { parsePatchRequest } from '#lib/notebook/request';
@@ -19,6 +18,7 @@ import {
 import { normalizeTriggerArgv } from '../../../bin/commands/sandbox-triggers.ts';
 import { formatPreview, previewSchedules } from '../../../bin/commands/schedule-preview.ts';
 import { auditInvocation, scheduleInvocation } from '../../../sandbox/schedules.ts';
+import { caught } from '../../support/errors.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -27,16 +27,6 @@ const sample = (file: string): Json =>
   JSON.parse(readFileSync(join(ROOT, 'events/samples', file), 'utf8')) as Json;
 const projectConfig = () => parseConfig(readFileSync(join(ROOT, 'caretaker.yml'), 'utf8'), 'caretaker.yml');
 const FLEET_START = Date.parse('2026-11-23T02:00:00Z');
-
-function caught(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 describe('schedule target inputs', () => {
   it("carries the group's targets, settings and policy with Scheduler's time placeholder", () => {
