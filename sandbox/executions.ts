@@ -113,6 +113,24 @@ interface Machine {
   tasks: Map<string, string>;
 }
 
+function compile(name: string, { definition, tasks }: ReturnType<typeof prepareDefinition>): Machine {
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  return { arn: stateMachineArn(name), machine, tasks };
+}
+
+/** State machines by name and definition, validated once per process (runs only read them). */
+const compiled = new Map<string, Machine>();
+
+function compiledOnce(name: string, prepare: () => ReturnType<typeof prepareDefinition>, text = ''): Machine {
+  const key = `${name}\u0000${text}`;
+  let machine = compiled.get(key);
+  if (!machine) {
+    machine = compile(name, prepare());
+    compiled.set(key, machine);
+  }
+  return machine;
+}
+
 interface LoggedEvent {
   type: string;
   timestamp: number;
@@ -151,13 +169,15 @@ export class Executions {
     private readonly lambdas: LambdaRuntime,
     private readonly options: ExecutionsOptions = {},
   ) {
-    const add = (name: string, { definition, tasks }: ReturnType<typeof prepareDefinition>) => {
-      const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
-      this.#machines.set(name, { arn: stateMachineArn(name), machine, tasks });
-    };
-    for (const name of STATE_MACHINES) add(name, loadDefinition(name));
-    for (const [name, definition] of Object.entries(options.definitions ?? {}))
-      add(name, prepareDefinition(name, definition));
+    for (const name of STATE_MACHINES)
+      this.#machines.set(
+        name,
+        compiledOnce(name, () => loadDefinition(name)),
+      );
+    for (const [name, definition] of Object.entries(options.definitions ?? {})) {
+      const prepare = () => prepareDefinition(name, definition);
+      this.#machines.set(name, compiledOnce(name, prepare, JSON.stringify(definition)));
+    }
   }
 
   /** Every execution, children included. */
