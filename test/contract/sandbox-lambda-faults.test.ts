@@ -218,13 +218,12 @@ describe('faults.lambda on a trigger: Lambda retries the asynchronous invocation
   // wait between the first two attempts" (AWS Lambda Developer Guide, "How Lambda handles errors and retries
   // with asynchronous invocation"): EventBridge invokes its Lambda targets asynchronously.
   const request = patchRequested({ targets: { names: ['nb-1'] } });
+  const requestWith = (fault: string) =>
+    runFleet(fleetWith('  - { name: nb-1 }', `triggers/from-request: ${fault}`), [request]);
 
   it('before-call: the retry a minute later starts the window', async () => {
     // Act
-    const run = await runFleet(
-      fleetWith('  - { name: nb-1 }', 'triggers/from-request: { error: Lambda.Unknown, when: before-call }'),
-      [request],
-    );
+    const run = await requestWith('{ error: Lambda.Unknown, when: before-call }');
 
     // Assess
     expect(run.calls.states?.StartExecution).toBe(1);
@@ -235,10 +234,7 @@ describe('faults.lambda on a trigger: Lambda retries the asynchronous invocation
 
   it('after-call: the first attempt started the window, and the retry starts nothing new', async () => {
     // Act
-    const run = await runFleet(
-      fleetWith('  - { name: nb-1 }', 'triggers/from-request: { error: Lambda.Unknown, when: after-call }'),
-      [request],
-    );
+    const run = await requestWith('{ error: Lambda.Unknown, when: after-call }');
 
     // Assess
     expect(run.calls.states?.StartExecution).toBe(2);
@@ -249,13 +245,7 @@ describe('faults.lambda on a trigger: Lambda retries the asynchronous invocation
 
   it('gives up after three attempts and reports the event refused', async () => {
     // Act
-    const run = await runFleet(
-      fleetWith(
-        '  - { name: nb-1 }',
-        'triggers/from-request: { error: Lambda.Unknown, when: before-call, rate: 1 }',
-      ),
-      [request],
-    );
+    const run = await requestWith('{ error: Lambda.Unknown, when: before-call, rate: 1 }');
 
     // Assess
     expect(run.result.executions).toEqual([]);

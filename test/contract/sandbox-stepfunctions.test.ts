@@ -49,6 +49,9 @@ const failWhenTold = {
 };
 const items = (...fails: boolean[]) => ({ items: fails.map((fail) => ({ fail })) });
 
+/** A Task running the notebook Stop step. */
+const stopTask = { Type: 'Task', Resource: '${notebookStop}' };
+
 describe('a distributed Map runs as a Map Run of child executions', () => {
   it('gives each item a child execution of its own: ARN, name, input and start time, at most MaxConcurrency at once', async () => {
     // Act
@@ -223,8 +226,7 @@ describe('tolerated failures, as AWS documents them', () => {
         },
         Broken: { Type: 'Fail', Error: 'ItemBroke' },
         Stop: {
-          Type: 'Task',
-          Resource: '${notebookStop}',
+          ...stopTask,
           Parameters: cycleOf('nb-1', 'Stop'),
           Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 3 }],
           Next: 'Linger',
@@ -325,8 +327,7 @@ describe('timeouts on virtual time', () => {
       StartAt: 'Stop',
       States: {
         Stop: {
-          Type: 'Task',
-          Resource: '${notebookStop}',
+          ...stopTask,
           ...timeout,
           Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'TimedOut' }],
           End: true,
@@ -356,8 +357,7 @@ describe('reproducible runs', () => {
       StartAt: 'Stop',
       States: {
         Stop: {
-          Type: 'Task',
-          Resource: '${notebookStop}',
+          ...stopTask,
           Retry: [
             {
               ErrorEquals: ['Lambda.ServiceException'],
