@@ -6,6 +6,7 @@ import type { VirtualClock } from './clock.ts';
 import { unitInterval } from './emulator/faults.ts';
 import type { Fleet, LambdaFault } from './fleet.ts';
 import { frontUrl } from './front.ts';
+import { nameUuid } from './uuid.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -222,7 +223,6 @@ const isSystemError = (name: string) => name.startsWith('Lambda.') && name !== '
 export class LambdaRuntime {
   readonly #ordinals = new Map<string, number>();
   readonly #inFlight = new Set<Promise<unknown>>();
-  #requests = 0;
 
   constructor(
     private readonly clock: VirtualClock,
@@ -235,8 +235,12 @@ export class LambdaRuntime {
    */
   invoke(functionKey: string, event: unknown, caller: Omit<InvocationScope, 'invocation'>): Promise<unknown> {
     const spec = functionSpec(functionKey);
-    const invocation = new Invocation(this.#faultFor(spec.path, caller.caller));
-    const requestId = `sandbox-${(++this.#requests).toString(16).padStart(8, '0')}`;
+    // A caller's own invocations run one after another: counting them per caller is the same on every run.
+    const key = `${spec.path}\u0000${caller.caller}`;
+    const n = this.#ordinals.get(key) ?? 0;
+    this.#ordinals.set(key, n + 1);
+    const invocation = new Invocation(this.#faultFor(spec.path, key, n));
+    const requestId = nameUuid(`${key}\u0000${n}`);
     const work = this.#run(spec, event, { ...caller, invocation }, requestId);
     this.#inFlight.add(work);
     const forget = () => this.#inFlight.delete(work);
@@ -279,15 +283,12 @@ export class LambdaRuntime {
   }
 
   /**
-   * Whether this invocation fails: `times` counts, and `rate` draws, per caller (an execution, a trigger
-   * delivery), whose own invocations run one after another, so the choice is the same on every run.
+   * Whether the `n`-th invocation of a function by a caller (an execution, a trigger delivery) fails: `times`
+   * counts, and `rate` draws, per caller.
    */
-  #faultFor(functionPath: string, caller: string): LambdaFault | undefined {
+  #faultFor(functionPath: string, key: string, n: number): LambdaFault | undefined {
     const fault = this.faults.lambda[functionPath];
     if (!fault) return undefined;
-    const key = `${functionPath}\u0000${caller}`;
-    const n = this.#ordinals.get(key) ?? 0;
-    this.#ordinals.set(key, n + 1);
     if (fault.rate !== undefined) {
       return unitInterval(`${this.faults.seed}\u0000lambda\u0000${key}\u0000${n}`) < fault.rate
         ? fault

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { nameUuid } from '../uuid.ts';
 
 /**
  * A distributed Map's Map Run, as Step Functions runs it: each item is a child execution of its own (its own
@@ -74,19 +74,6 @@ export function exceedsTolerance(
   );
 }
 
-/**
- * A name-based UUID (version 3: MD5). AWS names Map Runs and their children with UUIDs of this version
- * (…:execution:orderProcessing/getOrders:da4e9fc7-abab-3b27-…, in the ResultWriter page of the Developer
- * Guide); deriving them from the parent and the item keeps every run of a fleet naming them alike.
- */
-export function nameUuid(text: string): string {
-  const hash = createHash('md5').update(text).digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x30;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = hash.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 /** The names of one Map Run: `<machine>/<label>` is its children's state machine, as AWS labels it. */
 export interface MapRunIdentity {
   label: string;
@@ -96,7 +83,10 @@ export interface MapRunIdentity {
 }
 
 /**
- * Names the `ordinal`-th Map Run of a parent execution. Without a `Label`, AWS puts a UUID where the label goes.
+ * Names the `ordinal`-th Map Run of a parent execution, with version 3 UUIDs as AWS names Map Runs and their
+ * children (…:execution:orderProcessing/getOrders:da4e9fc7-abab-3b27-…, in the ResultWriter page of the
+ * Developer Guide), derived from the parent and the item. Without a `Label`, AWS puts a UUID where the label
+ * goes.
  *
  * @example mapRunIdentity('arn:aws:states:us-east-1:1:stateMachine:m', 'arn:…:execution:m:run-1', 'Items', undefined, 0)
  *   .child(2).arn // → 'arn:aws:states:us-east-1:1:execution:m/<uuid>:<uuid>'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { exceedsTolerance, mapRunIdentity, nameUuid } from '../../../sandbox/stepfunctions/map-run.ts';
+import { exceedsTolerance, mapRunIdentity } from '../../../sandbox/stepfunctions/map-run.ts';
+import { nameUuid } from '../../../sandbox/uuid.ts';
 
 describe('the tolerated failure threshold', () => {
   // "Your Map Run fails if this value is exceeded … the total number of failed or timed out items divided by
