@@ -5,7 +5,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { parse as parseYaml } from 'yaml';
 import type { VirtualClock } from './clock.ts';
 import { unitInterval } from './emulator/faults.ts';
-import { AwsApiError, type ServiceEmulator } from './emulator/types.ts';
+import { AwsApiError, type EmittedEvent, type ServiceEmulator } from './emulator/types.ts';
 import {
   ACCOUNT,
   REGION,
@@ -139,6 +139,41 @@ interface LoggedEvent {
   Cause?: unknown;
 }
 
+/** EventBridge leaves out an input or output over this many escaped bytes (the event quota's margin). */
+const EVENT_PAYLOAD_BYTES = 248 * 1024;
+
+/**
+ * The `Step Functions Execution Status Change` event a Standard execution emits on the default bus when it
+ * starts and when it ends (AWS Step Functions Developer Guide, "EventBridge (CloudWatch Events) for Step
+ * Functions execution status changes"): "if the combined escaped input and escaped output … exceeds 248KB,
+ * then the input will be excluded … if the escaped output exceeds 248KB, then the output will be excluded".
+ */
+export function statusChangeEvent(record: ExecutionRecord): EmittedEvent {
+  const escaped = (text: string | null) => (text === null ? 0 : JSON.stringify(text).length);
+  let output = record.output === undefined ? null : JSON.stringify(record.output);
+  if (escaped(output) > EVENT_PAYLOAD_BYTES) output = null;
+  let input: string | null = JSON.stringify(record.input);
+  if (escaped(input) + escaped(output) > EVENT_PAYLOAD_BYTES) input = null;
+  return {
+    source: 'aws.states',
+    'detail-type': 'Step Functions Execution Status Change',
+    resources: [record.arn],
+    detail: {
+      executionArn: record.arn,
+      stateMachineArn: record.stateMachineArn,
+      name: record.name,
+      status: record.status,
+      startDate: record.startedAt,
+      stopDate: record.stoppedAt ?? null,
+      input,
+      output,
+      inputDetails: { included: input !== null },
+      outputDetails: record.output === undefined ? null : { included: output !== null },
+      ...(record.error ? { error: record.error.error, cause: record.error.cause } : {}),
+    },
+  };
+}
+
 /** The role a sandbox execution runs as (`$$.Execution.RoleArn`). */
 const EXECUTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/caretaker-sandbox`;
 
@@ -163,6 +198,7 @@ export class Executions {
   readonly #machines = new Map<string, Machine>();
   readonly #processors = new WeakMap<object, StateMachine>();
   readonly #mapRuns = new Map<ExecutionRecord, number>();
+  #emit: (event: EmittedEvent) => void = () => undefined;
 
   constructor(
     private readonly clock: VirtualClock,
@@ -219,6 +255,8 @@ export class Executions {
     });
     this.records.push(record);
     this.#run(record, machine.machine, machine.tasks);
+    this.#emit(statusChangeEvent(record));
+    void record.done.then(() => this.#emit(statusChangeEvent(record)));
     return record;
   }
 
@@ -291,7 +329,6 @@ export class Executions {
             record.status = 'ABORTED';
           } else if (err.name === 'ExecutionTimeoutError') {
             record.status = 'TIMED_OUT';
-            record.error = { error: 'States.Timeout', cause: err.message };
           } else {
             record.status = 'FAILED';
             const inner = (err.cause as Error | undefined) ?? err;
@@ -369,6 +406,9 @@ export class Executions {
     return {
       targetPrefix: 'AWSStepFunctions',
       service: 'states',
+      attach: (context) => {
+        this.#emit = (event) => context.emit(event);
+      },
       operations: {
         StartExecution: (input) => {
           const name = String(input.name ?? '');

@@ -121,23 +121,23 @@ export async function runSandbox(
   clock.install();
   const cloudwatch = createCloudWatchService(fleet);
   const endpoints = createEndpointService(fleet, cloudwatch.world);
+  const lambdas = new LambdaRuntime(clock, fleet.faults);
+  const executions = new Executions(clock, lambdas, {
+    historyLength: () => emulator.notebooks.history.length,
+    seed: fleet.faults.seed,
+    ...(options.stateMachines ? { definitions: options.stateMachines } : {}),
+  });
   const emulator = await startEmulator(fleet, {
-    services: [endpoints, cloudwatch],
+    // Step Functions among the services, so that its executions' status changes reach the default bus.
+    services: [endpoints, cloudwatch, executions.service(pendingTriggers)],
     schedule: (at, fire) => clock.schedule(at, fire),
   });
   try {
     retarget(emulator.handle);
-    const lambdas = new LambdaRuntime(clock, fleet.faults);
-    const executions = new Executions(clock, lambdas, {
-      historyLength: () => emulator.notebooks.history.length,
-      seed: fleet.faults.seed,
-      ...(options.stateMachines ? { definitions: options.stateMachines } : {}),
-    });
     observeCalls({
       call: (caller, service, operation) => executions.countCall(caller?.execution, service, operation),
       starting: (name, trigger) => pendingTriggers.set(name, trigger),
     });
-    emulator.register(executions.service(pendingTriggers));
     const router = await Router.load(lambdas);
     const emitted: BusEvent[] = [];
     const ignoredEvents: SandboxResult['ignoredEvents'] = [];

@@ -2,7 +2,8 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../sandbox/clock.ts';
 import { startEmulator } from '../../sandbox/emulator/index.ts';
-import { Executions } from '../../sandbox/executions.ts';
+import type { EmittedEvent } from '../../sandbox/emulator/types.ts';
+import { Executions, statusChangeEvent } from '../../sandbox/executions.ts';
 import { parseFleet } from '../../sandbox/fleet.ts';
 import { LambdaRuntime, stateMachineArn } from '../../sandbox/lambda.ts';
 import { cycleOf, distributedMap, reached, runMachine, START, TEST_MACHINE } from '../support/machines.ts';
@@ -347,6 +348,84 @@ describe('timeouts on virtual time', () => {
     expect(run.execution.status).toBe('SUCCEEDED');
     expect((run.execution.output as { error: { Error: string } }).error.Error).toBe('States.Timeout');
     expect(run.execution.stats.virtualSeconds).toBe(seconds);
+  });
+});
+
+describe('execution status changes on the default bus', () => {
+  // "You can configure Step Functions to emit EventBridge events when an execution status changes" (AWS Step
+  // Functions Developer Guide, "EventBridge (CloudWatch Events) for Step Functions execution status changes").
+  const lingering = {
+    TimeoutSeconds: 60,
+    StartAt: 'Linger',
+    States: { Linger: { Type: 'Wait', Seconds: 3600, End: true } },
+  };
+
+  it('emits Step Functions Execution Status Change when an execution starts and when it times out', async () => {
+    // Prepare
+    const clock = new VirtualClock(Date.parse(START));
+    const executions = new Executions(clock, new LambdaRuntime(clock, { lambda: {}, seed: 0 }), {
+      definitions: { [TEST_MACHINE]: lingering },
+    });
+    const events: EmittedEvent[] = [];
+    executions.service(new Map()).attach!({
+      emit: (e) => events.push(e),
+      now: () => clock.now(),
+      schedule: () => undefined,
+    });
+
+    // Act
+    const record = executions.start(
+      TEST_MACHINE,
+      'run-1',
+      { a: 1 },
+      { source: 'api', detailType: 'StartExecution' },
+    );
+    await clock.drive(record.done);
+
+    // Assess
+    expect(events.map((e) => e.detail.status)).toEqual(['RUNNING', 'TIMED_OUT']);
+    expect(events[1]).toEqual({
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      resources: [record.arn],
+      detail: {
+        executionArn: record.arn,
+        stateMachineArn: stateMachineArn(TEST_MACHINE),
+        name: 'run-1',
+        status: 'TIMED_OUT',
+        startDate: Date.parse(START),
+        stopDate: Date.parse(START) + 60_000,
+        input: '{"a":1}',
+        output: null,
+        inputDetails: { included: true },
+        outputDetails: null,
+      },
+    });
+  });
+
+  it('leaves out an input that would take the event over 248 KB, and says so', () => {
+    // Prepare
+    const record = {
+      arn: 'arn:aws:states:us-east-1:123456789012:execution:caretaker-test:big',
+      stateMachineArn: stateMachineArn(TEST_MACHINE),
+      name: 'big',
+      status: 'SUCCEEDED',
+      input: { s: 'x'.repeat(250 * 1024) },
+      output: { ok: true },
+      startedAt: 0,
+      stoppedAt: 1,
+    } as Parameters<typeof statusChangeEvent>[0];
+
+    // Act
+    const { detail } = statusChangeEvent(record);
+
+    // Assess
+    expect(detail).toMatchObject({
+      input: null,
+      inputDetails: { included: false },
+      output: '{"ok":true}',
+      outputDetails: { included: true },
+    });
   });
 });
 
