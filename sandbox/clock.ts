@@ -49,15 +49,22 @@ export class VirtualClock {
     this.#fake = undefined;
   }
 
-  /** Resolves when virtual time has advanced by `ms` (the interpreter's Wait and Retry use this). */
+  /**
+   * Resolves when virtual time has advanced by `ms`, or at once when `signal` aborts (the interpreter's Wait,
+   * Retry back-off and timeouts use this).
+   */
   sleep = (ms: number, signal?: AbortSignal): Promise<void> => {
-    if (ms <= 0) return Promise.resolve();
+    if (ms <= 0 || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = this.schedule(this.#now + ms, resolve);
-      signal?.addEventListener('abort', () => {
+      const cancel = () => {
         this.#cancel(timer);
         resolve();
+      };
+      const timer = this.schedule(this.#now + ms, () => {
+        signal?.removeEventListener('abort', cancel);
+        resolve();
       });
+      signal?.addEventListener('abort', cancel, { once: true });
     });
   };
 

@@ -4,26 +4,32 @@ import { fileURLToPath } from 'node:url';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { parse as parseYaml } from 'yaml';
 import type { VirtualClock } from './clock.ts';
-import { AwsApiError, type ServiceEmulator } from './emulator/types.ts';
+import { unitInterval } from './emulator/faults.ts';
+import { AwsApiError, type EmittedEvent, type ServiceEmulator } from './emulator/types.ts';
 import {
   ACCOUNT,
-  invoke,
   REGION,
-  scope,
   stateMachineArn,
   STATE_MACHINES,
+  type LambdaRuntime,
   type StateMachineName,
 } from './lambda.ts';
+import { mapRunIdentity, runMapRun, type DistributedMapRequest } from './stepfunctions/map-run.ts';
+import { checkExecutionInput, MAX_PAYLOAD_BYTES } from './stepfunctions/quotas.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 type Json = Record<string, unknown>;
 
-/** The ASL file as deployed, and for each Task state the function its `Resource: ${functionKey}` names. */
-export function loadDefinition(name: StateMachineName): { definition: Json; tasks: Map<string, string> } {
-  const definition = parseYaml(
-    readFileSync(path.join(ROOT, 'statemachines', `${name}.asl.yaml`), 'utf8'),
-  ) as Json;
+/**
+ * A definition as packaging deploys it: each Task's `Resource: ${functionKey}` becomes the function's ARN, and
+ * `tasks` says which function each Task state (Map processors included) invokes.
+ */
+export function prepareDefinition(
+  name: string,
+  source: Json,
+): { definition: Json; tasks: Map<string, string> } {
+  const definition = structuredClone(source);
   const tasks = new Map<string, string>();
   const visit = (states: Record<string, Json>) => {
     for (const [stateName, state] of Object.entries(states)) {
@@ -34,7 +40,6 @@ export function loadDefinition(name: StateMachineName): { definition: Json; task
           throw new Error(`${name}: state ${stateName} has Resource ${resource}, expected \${functionKey}`);
         if (tasks.has(stateName)) throw new Error(`${name}: state name ${stateName} is used twice`);
         tasks.set(stateName, key);
-        // What packaging does with the deployed function's ARN, done here with the sandbox's.
         state.Resource = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:caretaker-${key}`;
       }
       const processor = (state.ItemProcessor ?? state.Iterator) as Json | undefined;
@@ -47,6 +52,14 @@ export function loadDefinition(name: StateMachineName): { definition: Json; task
   return { definition, tasks };
 }
 
+/** The ASL file as deployed (see `prepareDefinition`). */
+export function loadDefinition(name: StateMachineName): { definition: Json; tasks: Map<string, string> } {
+  return prepareDefinition(
+    name,
+    parseYaml(readFileSync(path.join(ROOT, 'statemachines', `${name}.asl.yaml`), 'utf8')) as Json,
+  );
+}
+
 export interface ExecutionStats {
   transitions: number;
   lambdaInvocations: number;
@@ -55,56 +68,169 @@ export interface ExecutionStats {
   maxNotebooksDown: number;
 }
 
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+/** One event of an execution's history, as the interpreter logged it. */
+export interface HistoryEvent {
+  type: string;
+  at: number;
+  state?: string;
+  error?: string;
+  cause?: string;
+}
+
 export interface ExecutionRecord {
-  stateMachine: StateMachineName;
+  stateMachine: string;
+  /** `…:stateMachine:caretaker-<machine>`; `…/<label>` for a Map Run's child, as AWS names it. */
+  stateMachineArn: string;
   name: string;
   arn: string;
   trigger: { source: string; detailType: string };
   triggerIndex?: number;
   input: unknown;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  status: ExecutionStatus;
   output?: unknown;
   error?: { error: string; cause: string };
   startedAt: number;
   /** The notebook history's length when the execution started (see timeline.ts). */
   historyMark: number;
   stoppedAt?: number;
+  /** Its own transitions, invocations and SageMaker calls, with those of its Map Runs' children. */
   stats: Omit<ExecutionStats, 'virtualSeconds' | 'maxNotebooksDown'>;
+  history: HistoryEvent[];
+  /** A Map Run's child: the execution and the Map Run that started it. */
+  parent?: ExecutionRecord;
+  mapRunArn?: string;
+  children: ExecutionRecord[];
   done: Promise<void>;
+  /** Stops it as StopExecution does: a Lambda invocation in flight finishes, no further state runs. */
+  abort(): void;
+}
+
+interface Machine {
+  arn: string;
+  machine: StateMachine;
+  tasks: Map<string, string>;
+}
+
+function compile(name: string, { definition, tasks }: ReturnType<typeof prepareDefinition>): Machine {
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  return { arn: stateMachineArn(name), machine, tasks };
+}
+
+/** State machines by name and definition, validated once per process (runs only read them). */
+const compiled = new Map<string, Machine>();
+
+function compiledOnce(name: string, prepare: () => ReturnType<typeof prepareDefinition>, text = ''): Machine {
+  const key = `${name}\u0000${text}`;
+  let machine = compiled.get(key);
+  if (!machine) {
+    machine = compile(name, prepare());
+    compiled.set(key, machine);
+  }
+  return machine;
+}
+
+interface LoggedEvent {
+  type: string;
+  timestamp: number;
+  state?: { name: string };
+  Error?: string;
+  Cause?: unknown;
+}
+
+/** EventBridge leaves out an input or output over this many escaped bytes (the event quota's margin). */
+const EVENT_PAYLOAD_BYTES = 248 * 1024;
+
+/**
+ * The `Step Functions Execution Status Change` event a Standard execution emits on the default bus when it
+ * starts and when it ends (AWS Step Functions Developer Guide, "EventBridge (CloudWatch Events) for Step
+ * Functions execution status changes"): "if the combined escaped input and escaped output … exceeds 248KB,
+ * then the input will be excluded … if the escaped output exceeds 248KB, then the output will be excluded".
+ */
+export function statusChangeEvent(record: ExecutionRecord): EmittedEvent {
+  const escaped = (text: string | null) => (text === null ? 0 : JSON.stringify(text).length);
+  let output = record.output === undefined ? null : JSON.stringify(record.output);
+  if (escaped(output) > EVENT_PAYLOAD_BYTES) output = null;
+  let input: string | null = JSON.stringify(record.input);
+  if (escaped(input) + escaped(output) > EVENT_PAYLOAD_BYTES) input = null;
+  return {
+    source: 'aws.states',
+    'detail-type': 'Step Functions Execution Status Change',
+    resources: [record.arn],
+    detail: {
+      executionArn: record.arn,
+      stateMachineArn: record.stateMachineArn,
+      name: record.name,
+      status: record.status,
+      startDate: record.startedAt,
+      stopDate: record.stoppedAt ?? null,
+      input,
+      output,
+      inputDetails: { included: input !== null },
+      outputDetails: record.output === undefined ? null : { included: output !== null },
+      ...(record.error ? { error: record.error.error, cause: record.error.cause } : {}),
+    },
+  };
+}
+
+/** The role a sandbox execution runs as (`$$.Execution.RoleArn`). */
+const EXECUTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/caretaker-sandbox`;
+
+export interface ExecutionsOptions {
+  /** How many notebook status changes the emulator has recorded so far. */
+  historyLength?: () => number;
+  /** The fleet's `faults.seed`: varies Retry's full jitter like the other faults. */
+  seed?: number;
+  /** More state machines by name, defined like the ASL files (tests run small ones on the same interpreter). */
+  definitions?: Record<string, Json>;
 }
 
 /**
  * Runs the real state machines on the local interpreter, on virtual time, with every Task calling the real
- * handler; and serves `AWSStepFunctions.StartExecution` so the triggers start them exactly as in AWS.
+ * handler through the run's Lambda service, and distributed Maps as Map Runs of child executions; and serves
+ * `AWSStepFunctions.StartExecution` so the triggers start them exactly as in AWS.
  */
 export class Executions {
+  /** The executions started by name (a Map Run's children are under their parent's `children`). */
   readonly records: ExecutionRecord[] = [];
-  readonly #machines = new Map<StateMachineName, { machine: StateMachine; tasks: Map<string, string> }>();
+  readonly #byArn = new Map<string, ExecutionRecord>();
+  readonly #machines = new Map<string, Machine>();
+  readonly #processors = new WeakMap<object, StateMachine>();
+  readonly #mapRuns = new Map<ExecutionRecord, number>();
+  #emit: (event: EmittedEvent) => void = () => undefined;
 
-  /** `historyLength` says how many notebook status changes the emulator has recorded so far. */
   constructor(
     private readonly clock: VirtualClock,
-    private readonly historyLength: () => number = () => 0,
+    private readonly lambdas: LambdaRuntime,
+    private readonly options: ExecutionsOptions = {},
   ) {
-    for (const name of STATE_MACHINES) {
-      const { definition, tasks } = loadDefinition(name);
-      const machine = new StateMachine(definition as never, {
-        validationOptions: { checkArn: false },
-      });
-      this.#machines.set(name, { machine, tasks });
+    for (const name of STATE_MACHINES)
+      this.#machines.set(
+        name,
+        compiledOnce(name, () => loadDefinition(name)),
+      );
+    for (const [name, definition] of Object.entries(options.definitions ?? {})) {
+      const prepare = () => prepareDefinition(name, definition);
+      this.#machines.set(name, compiledOnce(name, prepare, JSON.stringify(definition)));
     }
   }
 
+  /** Every execution, children included. */
+  get all(): ExecutionRecord[] {
+    return [...this.#byArn.values()];
+  }
+
   get pending(): Promise<void>[] {
-    return this.records.map((r) => r.done);
+    return this.all.map((r) => r.done);
   }
 
   find(execution: string): ExecutionRecord | undefined {
-    return this.records.find((r) => r.arn === execution);
+    return this.#byArn.get(execution);
   }
 
   start(
-    stateMachine: StateMachineName,
+    stateMachine: string,
     name: string,
     input: unknown,
     trigger: { source: string; detailType: string; index?: number },
@@ -116,39 +242,81 @@ export class Executions {
         return existing;
       throw new AwsApiError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
     }
-    const { machine, tasks } = this.#machines.get(stateMachine)!;
-    const arn = `${stateMachineArn(stateMachine).replace(':stateMachine:', ':execution:')}:${name}`;
-    const record: ExecutionRecord = {
+    const machine = this.#machines.get(stateMachine);
+    if (!machine) throw new Error(`no state machine named ${stateMachine}`);
+    const record = this.#register({
       stateMachine,
+      stateMachineArn: machine.arn,
       name,
-      arn,
+      arn: `${machine.arn.replace(':stateMachine:', ':execution:')}:${name}`,
       trigger: { source: trigger.source, detailType: trigger.detailType },
-      input,
       ...(trigger.index !== undefined ? { triggerIndex: trigger.index } : {}),
+      input,
+    });
+    this.records.push(record);
+    this.#run(record, machine.machine, machine.tasks);
+    this.#emit(statusChangeEvent(record));
+    void record.done.then(() => this.#emit(statusChangeEvent(record)));
+    return record;
+  }
+
+  /** Counts an AWS call made inside an execution, and in its ancestors (every attempt, retries included). */
+  countCall(execution: string | undefined, service: string, operation: string): void {
+    if (!execution || service !== 'sagemaker') return;
+    this.#bump(
+      this.find(execution),
+      (s) => (s.sagemakerCalls[operation] = (s.sagemakerCalls[operation] ?? 0) + 1),
+    );
+  }
+
+  #register(
+    fields: Pick<ExecutionRecord, 'stateMachine' | 'stateMachineArn' | 'name' | 'arn' | 'trigger' | 'input'> &
+      Partial<Pick<ExecutionRecord, 'triggerIndex' | 'parent' | 'mapRunArn'>>,
+  ): ExecutionRecord {
+    const record: ExecutionRecord = {
+      ...fields,
       status: 'RUNNING',
       startedAt: this.clock.now(),
-      historyMark: this.historyLength(),
+      historyMark: this.options.historyLength?.() ?? 0,
       stats: { transitions: 0, lambdaInvocations: 0, sagemakerCalls: {} },
+      history: [],
+      children: [],
       done: Promise.resolve(),
+      abort: () => undefined,
     };
-    const taskResourceLocalHandlers = Object.fromEntries(
-      [...tasks].map(([stateName, functionKey]) => [
-        stateName,
-        (event: unknown) =>
-          this.clock.track(() => {
-            record.stats.lambdaInvocations++;
-            return scope.run({ execution: arn }, () => invoke(functionKey, event));
-          }),
-      ]),
+    this.#byArn.set(record.arn, record);
+    return record;
+  }
+
+  #bump(record: ExecutionRecord | undefined, count: (stats: ExecutionRecord['stats']) => void): void {
+    for (let r = record; r; r = r.parent) count(r.stats);
+  }
+
+  #run(record: ExecutionRecord, machine: StateMachine, tasks: Map<string, string>): void {
+    const seed = this.options.seed ?? 0;
+    let draws = 0;
+    const execution = machine.run(
+      record.input as never,
+      {
+        overrides: {
+          taskResourceLocalHandlers: this.#taskHandlers(record, tasks),
+          sleep: this.clock.sleep,
+          // A Task without TimeoutSeconds has no timeout of its own on AWS; the function's own timeout applies.
+          defaultTaskTimeoutSeconds: Infinity,
+          distributedMap: (request: DistributedMapRequest) => this.#mapRun(record, tasks, request),
+          maxPayloadBytes: MAX_PAYLOAD_BYTES,
+          random: () => unitInterval(`${seed}\u0000jitter\u0000${record.arn}\u0000${draws++}`),
+        },
+        context: { Execution: { Id: record.arn, Name: record.name, RoleArn: EXECUTION_ROLE } },
+      } as never,
     );
-    const execution = machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers, sleep: this.clock.sleep } as never,
-      context: { Execution: { Id: arn, Name: name, RoleArn: 'sandbox' } } as never,
-    });
-    const counting = (async () => {
-      for await (const event of execution.eventLogs) {
-        if ((event as { type: string }).type === 'StateEntered') record.stats.transitions++;
-      }
+    record.abort = () => {
+      if (record.status !== 'RUNNING') return;
+      record.status = 'ABORTED';
+      execution.abort();
+    };
+    const logging = (async () => {
+      for await (const event of execution.eventLogs as AsyncIterable<LoggedEvent>) this.#log(record, event);
     })();
     record.done = execution.result
       .then(
@@ -157,32 +325,80 @@ export class Executions {
           record.output = output;
         },
         (err: Error & { cause?: unknown }) => {
-          record.status = err.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
-          const inner = (err.cause as Error | undefined) ?? err;
-          record.error = { error: inner.name, cause: inner.message };
+          if (err.name === 'ExecutionAbortedError') {
+            record.status = 'ABORTED';
+          } else if (err.name === 'ExecutionTimeoutError') {
+            record.status = 'TIMED_OUT';
+          } else {
+            record.status = 'FAILED';
+            const inner = (err.cause as Error | undefined) ?? err;
+            record.error = { error: inner.name, cause: inner.message };
+          }
         },
       )
       .then(async () => {
         record.stoppedAt = this.clock.now();
-        await counting.catch(() => undefined);
+        await logging.catch(() => undefined);
       });
-    this.records.push(record);
-    return record;
   }
 
-  /** Counts an AWS call made inside an execution (the client-side view: every attempt, retries included). */
-  countCall(execution: string | undefined, service: string, operation: string): void {
-    if (!execution || service !== 'sagemaker') return;
-    const record = this.find(execution);
-    if (record) record.stats.sagemakerCalls[operation] = (record.stats.sagemakerCalls[operation] ?? 0) + 1;
+  #log(record: ExecutionRecord, event: LoggedEvent): void {
+    record.history.push({
+      type: event.type,
+      at: event.timestamp,
+      ...(event.state ? { state: event.state.name } : {}),
+      ...(event.Error !== undefined ? { error: event.Error } : {}),
+      ...(event.Cause !== undefined ? { cause: String(event.Cause) } : {}),
+    });
+    if (event.type === 'StateEntered') this.#bump(record, (s) => s.transitions++);
+  }
+
+  #taskHandlers(record: ExecutionRecord, tasks: Map<string, string>) {
+    return Object.fromEntries(
+      [...tasks].map(([stateName, functionKey]) => [
+        stateName,
+        (event: unknown) => {
+          // A stopped execution runs no further state (a Retry of its last Task included).
+          if (record.status !== 'RUNNING') return new Promise(() => undefined);
+          this.#bump(record, (s) => s.lambdaInvocations++);
+          return this.lambdas.invoke(functionKey, event, { caller: record.arn, execution: record.arn });
+        },
+      ]),
+    );
+  }
+
+  #mapRun(parent: ExecutionRecord, tasks: Map<string, string>, request: DistributedMapRequest) {
+    const ordinal = this.#mapRuns.get(parent) ?? 0;
+    this.#mapRuns.set(parent, ordinal + 1);
+    const run = mapRunIdentity(parent.stateMachineArn, parent.arn, request.stateName, request.label, ordinal);
+    let processor = this.#processors.get(request.processor);
+    if (!processor) {
+      processor = new StateMachine(request.processor as never, { validationOptions: { noValidate: true } });
+      this.#processors.set(request.processor, processor);
+    }
+    const machine = processor;
+    return runMapRun(request, (index, input) => {
+      const child = this.#register({
+        stateMachine: parent.stateMachine,
+        stateMachineArn: run.stateMachineArn,
+        ...run.child(index),
+        trigger: parent.trigger,
+        input,
+        parent,
+        mapRunArn: run.mapRunArn,
+      });
+      parent.children.push(child);
+      this.#run(child, machine, tasks);
+      return child;
+    });
   }
 
   /** `AWSStepFunctions.*` as the triggers call it. */
   service(
     pendingTriggers: Map<string, { source: string; detailType: string; index: number }>,
   ): ServiceEmulator {
-    const machineOf = (arn: unknown): StateMachineName => {
-      const found = STATE_MACHINES.find((n) => stateMachineArn(n) === arn);
+    const machineOf = (arn: unknown): string => {
+      const found = [...this.#machines].find(([, m]) => m.arn === arn)?.[0];
       if (!found)
         throw new AwsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(arn)}'`);
       return found;
@@ -190,14 +406,19 @@ export class Executions {
     return {
       targetPrefix: 'AWSStepFunctions',
       service: 'states',
+      attach: (context) => {
+        this.#emit = (event) => context.emit(event);
+      },
       operations: {
         StartExecution: (input) => {
           const name = String(input.name ?? '');
           if (!/^[A-Za-z0-9_-]{1,80}$/.test(name))
             throw new AwsApiError('InvalidName', `Invalid Name: '${name}'`);
+          const text = String(input.input ?? '{}');
+          checkExecutionInput(text);
           let parsed: unknown;
           try {
-            parsed = JSON.parse(String(input.input ?? '{}'));
+            parsed = JSON.parse(text);
           } catch {
             throw new AwsApiError('InvalidExecutionInput', 'Invalid Execution Input: not JSON');
           }
@@ -214,11 +435,14 @@ export class Executions {
           if (!record) throw new AwsApiError('ExecutionDoesNotExist', 'Execution Does Not Exist');
           return {
             executionArn: record.arn,
-            stateMachineArn: stateMachineArn(record.stateMachine),
+            stateMachineArn: record.stateMachineArn,
             name: record.name,
             status: record.status,
             startDate: record.startedAt / 1000,
+            ...(record.stoppedAt !== undefined ? { stopDate: record.stoppedAt / 1000 } : {}),
+            ...(record.mapRunArn ? { mapRunArn: record.mapRunArn } : {}),
             ...(record.output !== undefined ? { output: JSON.stringify(record.output) } : {}),
+            ...(record.error ? { error: record.error.error, cause: record.error.cause } : {}),
           };
         },
       },

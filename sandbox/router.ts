@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TriggerResult } from '#lib/triggers/result';
 import { firstMismatch, matches } from './event-pattern.ts';
-import { invoke, scope } from './lambda.ts';
+import { triggerCaller, type LambdaInvocationError, type LambdaRuntime } from './lambda.ts';
 
 const EVENTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'events');
 
@@ -19,13 +19,17 @@ export interface Delivery {
   rejected?: Array<{ field: string; message: string }>;
 }
 
-type RoutedEvent = { source: string; 'detail-type': string; [key: string]: unknown };
+type RoutedEvent = { source: string; 'detail-type': string; id?: string; [key: string]: unknown };
 
 /** EventBridge for the sandbox: the rules of `events/rules.json`, their real patterns, their real targets. */
 export class Router {
-  private constructor(readonly rules: Rule[]) {}
+  private constructor(
+    readonly rules: Rule[],
+    private readonly lambdas: LambdaRuntime,
+  ) {}
 
-  static async load(): Promise<Router> {
+  /** The rules, invoking their targets through `lambdas` (asynchronously, as EventBridge does). */
+  static async load(lambdas: LambdaRuntime): Promise<Router> {
     const list = JSON.parse(await readFile(path.join(EVENTS_DIR, 'rules.json'), 'utf8')) as Array<{
       name: string;
       pattern: string;
@@ -41,7 +45,7 @@ export class Router {
         >,
       })),
     );
-    return new Router(rules);
+    return new Router(rules, lambdas);
   }
 
   matching(event: RoutedEvent): Rule[] {
@@ -66,16 +70,20 @@ export class Router {
       return { summary: `ignored: ${reason}`, ignored: reason };
     }
     const trigger = { source: event.source, detailType: event['detail-type'], index: origin?.index ?? -1 };
+    const caller = triggerCaller(trigger, event.id);
     const results: TriggerResult[] = [];
     for (const rule of rules) {
       try {
-        results.push((await scope.run({ trigger }, () => invoke(rule.target, event))) as TriggerResult);
+        results.push(
+          (await this.lambdas.invokeAsync(rule.target, event, { caller, trigger })) as TriggerResult,
+        );
       } catch (err) {
-        // EventBridge would retry and then dead-letter the event; the sandbox reports it as refused.
-        const e = err as Error & { issues?: Array<{ field: string; message: string }> };
+        // Lambda has given up on the event (its retries are spent): the sandbox reports it as refused.
+        const e = err as LambdaInvocationError;
+        const original = e.original as { issues?: Array<{ field: string; message: string }> } | undefined;
         return {
           summary: `refused by ${rule.target}`,
-          rejected: e.issues ?? [{ field: rule.target, message: e.message }],
+          rejected: original?.issues ?? [{ field: rule.target, message: `${e.name}: ${e.message}` }],
         };
       }
     }

@@ -1,12 +1,13 @@
+import { instrumentClients, observeCalls } from './clients.ts';
 import { VirtualClock } from './clock.ts';
 import { createCloudWatchService } from './emulator/cloudwatch.ts';
 import { createEndpointService } from './emulator/endpoints.ts';
 import { startEmulator, type BusEvent } from './emulator/index.ts';
 import { createServiceQuotasService } from './emulator/servicequotas.ts';
-import { Executions, type ExecutionRecord } from './executions.ts';
+import { Executions, type ExecutionRecord, type HistoryEvent } from './executions.ts';
 import type { Fleet } from './fleet.ts';
 import { retarget } from './front.ts';
-import { invoke, prepareEnvironment, scope } from './lambda.ts';
+import { LambdaRuntime, prepareEnvironment, triggerCaller } from './lambda.ts';
 import { Router, type Delivery } from './router.ts';
 import { notebooksDown } from './timeline.ts';
 
@@ -58,6 +59,29 @@ export interface SandboxRun {
   alarmHistory: Array<{ name: string; state: string; at: number }>;
   emitted: BusEvent[];
   calls: Record<string, Record<string, number>>;
+  /** Every Map Run's child executions, each with its own history and stats (the parents' stats include them). */
+  children: ChildExecutionRun[];
+}
+
+export interface ChildExecutionRun {
+  parent: string;
+  mapRunArn: string;
+  arn: string;
+  name: string;
+  status: string;
+  input: unknown;
+  output?: unknown;
+  error?: { error: string; cause: string };
+  stats: ExecutionRecord['stats'];
+  history: HistoryEvent[];
+}
+
+/** An execution a run starts directly, at a virtual time (a test's own state machine, say). */
+export interface DirectStart {
+  stateMachine: string;
+  name: string;
+  input: unknown;
+  at?: number;
 }
 
 /**
@@ -77,45 +101,6 @@ export interface Progress {
   text: string;
 }
 
-let counting: ((execution: string | undefined, service: string, operation: string) => void) | undefined;
-
-/**
- * Counts every SageMaker attempt (retries included) against the execution whose Lambda made it, and notes
- * which event a StartExecution came from. The clients are the very ones the handlers use (same modules).
- */
-async function instrumentClients(names: Map<string, { source: string; detailType: string; index: number }>) {
-  const [{ sagemaker }, { sfn }] = await Promise.all([
-    import('#lib/aws/sagemaker/client'),
-    import('#lib/aws/stepfunctions'),
-  ]);
-  sagemaker.middlewareStack.addRelativeTo(
-    ((next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
-      async (args: unknown) => {
-        counting?.(
-          scope.getStore()?.execution,
-          'sagemaker',
-          context.commandName?.replace(/Command$/, '') ?? '?',
-        );
-        return next(args);
-      }) as never,
-    {
-      relation: 'before',
-      toMiddleware: 'deserializerMiddleware',
-      name: 'sandboxCallCounter',
-      override: true,
-    },
-  );
-  sfn.middlewareStack.add(
-    (next) => async (args) => {
-      const trigger = scope.getStore()?.trigger;
-      const name = (args.input as { name?: string }).name;
-      if (trigger && name) names.set(name, trigger);
-      return next(args);
-    },
-    { step: 'initialize', name: 'sandboxTriggerNote', override: true },
-  );
-}
-
 /**
  * Runs a fleet and a list of events to the end, on virtual time: each event is delivered at its `time`
  * (or at once, when that is in the past) through the real rule patterns to the real trigger handlers, and
@@ -124,25 +109,39 @@ async function instrumentClients(names: Map<string, { source: string; detailType
 export async function runSandbox(
   fleet: Fleet,
   events: SandboxEvent[],
-  options: { onProgress?: (p: Progress) => void; invocations?: ScheduledInvocation[] } = {},
+  options: {
+    onProgress?: (p: Progress) => void;
+    invocations?: ScheduledInvocation[];
+    /** More state machines by name, written like the ASL files, that `executions` may start. */
+    stateMachines?: Record<string, Record<string, unknown>>;
+    executions?: DirectStart[];
+  } = {},
 ): Promise<SandboxRun> {
   await prepareEnvironment();
   const pendingTriggers = new Map<string, { source: string; detailType: string; index: number }>();
-  await instrumentClients(pendingTriggers);
+  await instrumentClients();
   const clock = new VirtualClock(fleet.start);
   clock.install();
   const cloudwatch = createCloudWatchService(fleet);
   const endpoints = createEndpointService(fleet, cloudwatch.world);
+  const lambdas = new LambdaRuntime(clock, fleet.faults);
+  const executions = new Executions(clock, lambdas, {
+    historyLength: () => emulator.notebooks.history.length,
+    seed: fleet.faults.seed,
+    ...(options.stateMachines ? { definitions: options.stateMachines } : {}),
+  });
   const emulator = await startEmulator(fleet, {
-    services: [endpoints, cloudwatch, createServiceQuotasService(fleet)],
+    // Step Functions among the services, so that its executions' status changes reach the default bus.
+    services: [endpoints, cloudwatch, createServiceQuotasService(fleet), executions.service(pendingTriggers)],
     schedule: (at, fire) => clock.schedule(at, fire),
   });
   try {
     retarget(emulator.handle);
-    const executions = new Executions(clock, () => emulator.notebooks.history.length);
-    counting = (execution, service, operation) => executions.countCall(execution, service, operation);
-    emulator.register(executions.service(pendingTriggers));
-    const router = await Router.load();
+    observeCalls({
+      call: (caller, service, operation) => executions.countCall(caller?.execution, service, operation),
+      starting: (name, trigger) => pendingTriggers.set(name, trigger),
+    });
+    const router = await Router.load(lambdas);
     const emitted: BusEvent[] = [];
     const ignoredEvents: SandboxResult['ignoredEvents'] = [];
     const rejectedEvents: SandboxResult['rejectedEvents'] = [];
@@ -150,14 +149,14 @@ export async function runSandbox(
     const report = (kind: Progress['kind'], text: string) =>
       options.onProgress?.({ kind, at: clock.now(), text });
 
-    const deliver = (event: SandboxEvent | BusEvent, index: number | undefined) =>
-      clock.track(async () => {
-        const outcome: Delivery = await router.deliver(event, index === undefined ? undefined : { index });
-        if (index === undefined) return;
-        if (outcome.rejected) rejectedEvents.push({ index, errors: outcome.rejected });
-        else if (outcome.ignored) ignoredEvents.push({ index, reason: outcome.ignored });
-        report('delivered', `event ${index} (${event['detail-type']}): ${outcome.summary}`);
-      });
+    // Not tracked as a whole: Lambda retries a failed delivery minutes later, on the virtual clock.
+    const deliver = async (event: SandboxEvent | BusEvent, index: number | undefined) => {
+      const outcome: Delivery = await router.deliver(event, index === undefined ? undefined : { index });
+      if (index === undefined) return;
+      if (outcome.rejected) rejectedEvents.push({ index, errors: outcome.rejected });
+      else if (outcome.ignored) ignoredEvents.push({ index, reason: outcome.ignored });
+      report('delivered', `event ${index} (${event['detail-type']}): ${outcome.summary}`);
+    };
 
     emulator.onEvent((event) => {
       if (event.source === 'caretaker') {
@@ -179,17 +178,40 @@ export async function runSandbox(
       );
     });
 
-    for (const invocation of options.invocations ?? []) {
+    (options.invocations ?? []).forEach((invocation, index) => {
+      deliveries.push(
+        new Promise<void>((resolve) =>
+          clock.schedule(Math.max(invocation.at, clock.now()), () => {
+            const trigger = { ...invocation.label, index };
+            lambdas
+              .invokeAsync(invocation.functionKey, invocation.payload, {
+                caller: triggerCaller(trigger),
+                trigger,
+              })
+              .then(
+                (result) => report('delivered', `${invocation.label.detailType}: ${JSON.stringify(result)}`),
+                (err: Error) =>
+                  report('delivered', `${invocation.label.detailType}: failed, ${err.name}: ${err.message}`),
+              )
+              .then(resolve);
+          }),
+        ),
+      );
+    });
+
+    for (const start of options.executions ?? []) {
       deliveries.push(
         new Promise<void>((resolve, reject) =>
-          clock.schedule(Math.max(invocation.at, clock.now()), () => {
-            const trigger = { ...invocation.label, index: -1 };
-            clock
-              .track(() => scope.run({ trigger }, () => invoke(invocation.functionKey, invocation.payload)))
-              .then((result) =>
-                report('delivered', `${invocation.label.detailType}: ${JSON.stringify(result)}`),
-              )
-              .then(resolve, reject);
+          clock.schedule(Math.max(start.at ?? clock.now(), clock.now()), () => {
+            try {
+              executions.start(start.stateMachine, start.name, start.input, {
+                source: 'api',
+                detailType: 'StartExecution',
+              });
+              resolve();
+            } catch (err) {
+              reject(err as Error);
+            }
           }),
         ),
       );
@@ -210,6 +232,7 @@ export async function runSandbox(
           }
         }
         await Promise.all(executions.pending);
+        await lambdas.idle();
         if (deliveries.length + executions.records.length === before) return;
       }
     };
@@ -257,9 +280,23 @@ export async function runSandbox(
       alarmHistory: cloudwatch.world.history ?? [],
       emitted,
       calls: emulator.calls,
+      children: executions.all
+        .filter((r) => r.parent)
+        .map((r) => ({
+          parent: r.parent!.arn,
+          mapRunArn: r.mapRunArn!,
+          arn: r.arn,
+          name: r.name,
+          status: r.status,
+          input: r.input,
+          ...(r.output !== undefined ? { output: r.output } : {}),
+          ...(r.error ? { error: r.error } : {}),
+          stats: r.stats,
+          history: r.history,
+        })),
     };
   } finally {
-    counting = undefined;
+    observeCalls(undefined);
     retarget(undefined);
     await emulator.close();
     clock.uninstall();

@@ -1,0 +1,80 @@
+import { isMutatingCall, scope, type InvocationScope } from './lambda.ts';
+
+/** What a sandbox run learns from the handlers' AWS calls. */
+export interface CallObserver {
+  /** Every attempt (retries included) of every call, with the invocation that made it. */
+  call(caller: InvocationScope | undefined, service: string, operation: string): void;
+  /** A trigger started (or tried to start) an execution of this name. */
+  starting(name: string, trigger: NonNullable<InvocationScope['trigger']>): void;
+}
+
+let observer: CallObserver | undefined;
+
+/** Points the instrumented clients at a run's observer (`undefined` between runs). */
+export function observeCalls(next: CallObserver | undefined): void {
+  observer = next;
+}
+
+type Next = (args: unknown) => Promise<unknown>;
+interface Stack {
+  add(middleware: unknown, options: Record<string, unknown>): void;
+  addRelativeTo(middleware: unknown, options: Record<string, unknown>): void;
+}
+
+/**
+ * Adds the sandbox's middleware to the clients the handler modules build (module singletons, so these are
+ * the very clients the handlers use): the Lambda fault around each call, and on every attempt the
+ * `x-sandbox-caller` header (who called, for the emulator's journal) and the call count.
+ */
+export async function instrumentClients(): Promise<void> {
+  const [{ sagemaker }, { sfn }, { eventClients }, { ledgerClients }, { cloudwatch }] = await Promise.all([
+    import('#lib/aws/sagemaker/client'),
+    import('#lib/aws/stepfunctions'),
+    import('#lib/aws/eventbridge'),
+    import('#lib/aws/ledger/client'),
+    import('#lib/aws/cloudwatch'),
+  ]);
+  const clients: Array<[string, { middlewareStack: unknown }]> = [
+    ['sagemaker', sagemaker],
+    ['sfn', sfn],
+    ['eventbridge', eventClients.eventbridge],
+    ['dynamodb', ledgerClients.dynamodb],
+    ['cloudwatch', cloudwatch],
+  ];
+  const operationOf = (context: { commandName?: string }) =>
+    context.commandName?.replace(/Command$/, '') ?? '?';
+  for (const [service, client] of clients) {
+    const stack = client.middlewareStack as Stack;
+    stack.add(
+      (next: Next, context: { commandName?: string }) => (args: unknown) => {
+        const invocation = scope.getStore()?.invocation;
+        if (!invocation) return next(args);
+        return invocation.around(isMutatingCall(service, operationOf(context)), () => next(args));
+      },
+      { step: 'initialize', name: 'sandboxLambdaFault', override: true },
+    );
+    stack.addRelativeTo(
+      (next: Next, context: { commandName?: string }) =>
+        (args: { request?: { headers?: Record<string, string> } }) => {
+          const caller = scope.getStore();
+          if (caller && args.request?.headers) args.request.headers['x-sandbox-caller'] = caller.caller;
+          observer?.call(caller, service, operationOf(context));
+          return next(args);
+        },
+      {
+        relation: 'before',
+        toMiddleware: 'deserializerMiddleware',
+        name: 'sandboxCallCounter',
+        override: true,
+      },
+    );
+  }
+  (sfn.middlewareStack as unknown as Stack).add(
+    (next: Next) => (args: { input: { name?: string } }) => {
+      const trigger = scope.getStore()?.trigger;
+      if (trigger && args.input.name) observer?.starting(args.input.name, trigger);
+      return next(args);
+    },
+    { step: 'initialize', name: 'sandboxTriggerNote', override: true },
+  );
+}

@@ -1,0 +1,299 @@
+import http from 'node:http';
+import { DescribeNotebookInstanceCommand } from '@aws-sdk/client-sagemaker';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { afterEach, describe, expect, it } from 'vitest';
+import { instrumentClients } from '../../sandbox/clients.ts';
+import { retarget } from '../../sandbox/front.ts';
+import { prepareEnvironment, scope } from '../../sandbox/lambda.ts';
+import { cycleOf, distributedMap, reached, runMachine } from '../support/machines.ts';
+import { patchRequested, runFleet } from '../support/sandbox.ts';
+
+/** One Task calling `functionKey`, its errors caught into `$.error`. */
+const taskOf = (functionKey: string, fields: Record<string, unknown> = {}) => ({
+  StartAt: 'Step',
+  States: {
+    Step: {
+      Type: 'Task',
+      Resource: `\${${functionKey}}`,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Caught' }],
+      End: true,
+      ...fields,
+    },
+    Caught: { Type: 'Pass', End: true },
+  },
+});
+
+const caught = (run: { execution: { output?: unknown } }) =>
+  (run.execution.output as { error?: { Error: string; Cause: string } }).error;
+
+const fleetWith = (notebooks: string, lambda: string, seed = 0) =>
+  `notebooks:\n${notebooks}\nfaults:\n  seed: ${seed}\n  lambda:\n    ${lambda}\n`;
+
+describe('a Lambda failure as Step Functions sees it', () => {
+  it("gives a thrown error's name as Error, and the JSON the Node.js runtime returns as Cause", async () => {
+    // Act: select-targets refuses an empty request with a ValidationError.
+    const run = await runMachine(taskOf('notebookSelectTargets'));
+
+    // Assess
+    const error = caught(run)!;
+    expect(error.Error).toBe('ValidationError');
+    const cause = JSON.parse(error.Cause) as { errorType: string; errorMessage: string; trace: string[] };
+    expect(cause.errorType).toBe('ValidationError');
+    expect(cause.errorMessage).toMatch(/^requestId: /);
+    expect(cause.trace[0]).toBe(`ValidationError: ${cause.errorMessage}`);
+  });
+
+  it.each([
+    ['notebook/stop', 'notebookStop', 60],
+    ['triggers/from-request', 'triggersFromRequest', 300],
+  ])(
+    'fails %s with Sandbox.Timedout once its deployed timeout has elapsed (%#)',
+    async (functionPath, functionKey, seconds) => {
+      // Act: the `timeout` fault keeps the function from ever answering.
+      const run = await runMachine(taskOf(functionKey), {
+        fleet: fleetWith('  - { name: nb-1 }', `${functionPath}: { error: timeout, when: before-call }`),
+        input: cycleOf('nb-1', 'Stop'),
+      });
+
+      // Assess: the deployed timeout (deploy/functions.ts), not the interpreter's 60 s Task default.
+      expect(run.execution.stats.virtualSeconds).toBe(seconds);
+      const error = caught(run)!;
+      expect(error.Error).toBe('Sandbox.Timedout');
+      expect(JSON.parse(error.Cause)).toEqual({
+        errorType: 'Sandbox.Timedout',
+        errorMessage: expect.stringMatching(
+          new RegExp(`^RequestId: \\S+ Error: Task timed out after ${seconds}\\.00 seconds$`),
+        ),
+      });
+    },
+  );
+});
+
+describe('faults.lambda, around the first mutating call', () => {
+  it('before-call: fails the invocation with the named error, and the call never reaches SageMaker', async () => {
+    // Act
+    const run = await runMachine(taskOf('notebookStop'), {
+      fleet: fleetWith(
+        '  - { name: nb-1 }',
+        'notebook/stop: { error: Lambda.ServiceException, when: before-call }',
+      ),
+      input: cycleOf('nb-1', 'Stop'),
+    });
+
+    // Assess: it looked (Describe), then died before its Stop.
+    expect(caught(run)).toMatchObject({
+      Error: 'Lambda.ServiceException',
+      Cause: expect.stringMatching(/^ServiceException \(Service: AWSLambda; Status Code: 500;/),
+    });
+    expect(reached(run, 'DescribeNotebookInstance')).toBe(1);
+    expect(reached(run, 'StopNotebookInstance')).toBe(0);
+    expect(run.result.fleet.notebooks[0]).toMatchObject({ name: 'nb-1', status: 'InService' });
+  });
+
+  it('after-call: the call takes effect, then the invocation fails', async () => {
+    // Act
+    const run = await runMachine(taskOf('notebookStop'), {
+      fleet: fleetWith(
+        '  - { name: nb-1 }',
+        'notebook/stop: { error: Lambda.ServiceException, when: after-call }',
+      ),
+      input: cycleOf('nb-1', 'Stop'),
+    });
+
+    // Assess
+    expect(caught(run)?.Error).toBe('Lambda.ServiceException');
+    expect(reached(run, 'StopNotebookInstance')).toBe(1);
+    expect(run.result.fleet.notebooks[0]).toMatchObject({ name: 'nb-1', status: 'Stopping' });
+  });
+
+  it("times: fails that many of each execution's invocations, then lets the next one through", async () => {
+    // Act
+    const run = await runMachine(
+      taskOf('notebookStop', {
+        Retry: [{ ErrorEquals: ['Lambda.ServiceException'], IntervalSeconds: 1, MaxAttempts: 5 }],
+      }),
+      {
+        fleet: fleetWith(
+          '  - { name: nb-1 }',
+          'notebook/stop: { error: Lambda.ServiceException, when: before-call, times: 2 }',
+        ),
+        input: cycleOf('nb-1', 'Stop'),
+      },
+    );
+
+    // Assess
+    expect(caught(run)).toBeUndefined();
+    expect(run.execution.stats.lambdaInvocations).toBe(3);
+    expect(reached(run, 'StopNotebookInstance')).toBe(1);
+  });
+
+  it('rate: fails a share of the invocations chosen by faults.seed, the same on every run', async () => {
+    // Prepare: twenty stopped notebooks, each started by a child execution of its own.
+    const names = Array.from({ length: 20 }, (_, i) => `nb-${i + 1}`);
+    const { name: _name, ...cycle } = cycleOf('', 'Start', { initialStatus: 'Stopped' });
+    const machine = {
+      StartAt: 'Notebooks',
+      States: {
+        Notebooks: distributedMap(
+          { StartAt: 'Start', States: { Start: { Type: 'Task', Resource: '${notebookStart}', End: true } } },
+          {
+            ToleratedFailurePercentage: 100,
+            ItemSelector: { ...cycle, 'name.$': '$$.Map.Item.Value' },
+            End: true,
+          },
+        ),
+      },
+    };
+    const fleet = (seed: number) =>
+      fleetWith(
+        names.map((n) => `  - { name: ${n}, status: Stopped }`).join('\n'),
+        'notebook/start: { error: Lambda.ServiceException, when: before-call, rate: 0.5 }',
+        seed,
+      );
+    const failedOf = async (seed: number) => {
+      const run = await runMachine(machine, { fleet: fleet(seed), input: { items: names } });
+      const failed = run.children
+        .filter((c) => c.status === 'FAILED')
+        .map((c) => c.input as { name: string });
+      const stillStopped = run.result.fleet.notebooks
+        .filter((n) => n.status === 'Stopped')
+        .map((n) => n.name);
+      return { run, failed: failed.map((c) => c.name), stillStopped };
+    };
+
+    // Act
+    const first = await failedOf(7);
+    const again = await failedOf(7);
+    const other = await failedOf(8);
+
+    // Assess
+    expect(first.failed.length).toBeGreaterThan(0);
+    expect(first.failed.length).toBeLessThan(20);
+    expect(first.stillStopped).toEqual(first.failed);
+    expect(reached(first.run, 'StartNotebookInstance')).toBe(20 - first.failed.length);
+    expect(again.failed).toEqual(first.failed);
+    expect(other.failed).not.toEqual(first.failed);
+  });
+
+  it('fails a function that makes no mutating call when its handler returns', async () => {
+    // Act: Check only looks.
+    const run = await runMachine(taskOf('notebookCheck'), {
+      fleet: fleetWith('  - { name: nb-1 }', 'notebook/check: { error: Lambda.Unknown, when: after-call }'),
+      input: cycleOf('nb-1', 'Check', { phase: 'stopping', initialStatus: 'InService' }),
+    });
+
+    // Assess
+    expect(reached(run, 'DescribeNotebookInstance')).toBe(1);
+    expect(caught(run)?.Error).toBe('Lambda.Unknown');
+  });
+
+  it('fails the invocation even when the handler catches every error of its call', async () => {
+    // Prepare: Recover restarts a notebook that was running, and reports needs-attention when that start
+    // throws. A fault thrown into the handler would be swallowed; a frozen handler cannot swallow anything.
+    const cycle = cycleOf('nb-1', 'Recover', {
+      initialStatus: 'InService',
+      error: { Error: 'X', Cause: '{}' },
+    });
+
+    // Act
+    const run = await runMachine(taskOf('notebookRecover'), {
+      fleet: fleetWith(
+        '  - { name: nb-1, status: Stopped }',
+        'notebook/recover: { error: Lambda.ServiceException, when: before-call }',
+      ),
+      input: cycle,
+    });
+
+    // Assess
+    expect(caught(run)?.Error).toBe('Lambda.ServiceException');
+    expect(reached(run, 'StartNotebookInstance')).toBe(0);
+    // Had it caught the fault, it would have gone on to record a needs-attention failure in the ledger.
+    expect(reached(run, 'UpdateItem', 'dynamodb')).toBe(0);
+    expect(run.result.fleet.notebooks[0]).toMatchObject({ status: 'Stopped' });
+  });
+});
+
+describe('faults.lambda on a trigger: Lambda retries the asynchronous invocation', () => {
+  // "If the function returns an error, by default Lambda attempts to run it two more times, with a one-minute
+  // wait between the first two attempts" (AWS Lambda Developer Guide, "How Lambda handles errors and retries
+  // with asynchronous invocation"): EventBridge invokes its Lambda targets asynchronously.
+  const request = patchRequested({ targets: { names: ['nb-1'] } });
+  const requestWith = (fault: string) =>
+    runFleet(fleetWith('  - { name: nb-1 }', `triggers/from-request: ${fault}`), [request]);
+
+  it('before-call: the retry a minute later starts the window', async () => {
+    // Act
+    const run = await requestWith('{ error: Lambda.Unknown, when: before-call }');
+
+    // Assess
+    expect(run.calls.states?.StartExecution).toBe(1);
+    expect(run.result.executions).toHaveLength(1);
+    const completed = run.result.events.find((e) => e['detail-type'] === 'Notebook Patch Completed');
+    expect((completed?.detail as { startedAt: string }).startedAt).toBe('2026-11-23T02:01:00.000Z');
+  });
+
+  it('after-call: the first attempt started the window, and the retry starts nothing new', async () => {
+    // Act
+    const run = await requestWith('{ error: Lambda.Unknown, when: after-call }');
+
+    // Assess
+    expect(run.calls.states?.StartExecution).toBe(2);
+    expect(run.result.executions).toHaveLength(1);
+    expect(run.result.executions[0]!.status).toBe('SUCCEEDED');
+    expect(run.result.rejectedEvents).toEqual([]);
+  });
+
+  it('gives up after three attempts and reports the event refused', async () => {
+    // Act
+    const run = await requestWith('{ error: Lambda.Unknown, when: before-call, rate: 1 }');
+
+    // Assess
+    expect(run.result.executions).toEqual([]);
+    expect(run.result.rejectedEvents).toEqual([
+      {
+        index: 0,
+        errors: [{ field: 'triggersFromRequest', message: expect.stringMatching(/^Lambda\.Unknown: /) }],
+      },
+    ]);
+    expect(run.end - run.start).toBe(180_000);
+  });
+});
+
+describe('the caller header', () => {
+  afterEach(() => retarget(undefined));
+
+  it('names the execution (or trigger delivery) on every request of every handler client', async () => {
+    // Prepare: capture what the handler modules' own clients send.
+    await prepareEnvironment();
+    await instrumentClients();
+    const [{ sagemaker }, { sfn }] = await Promise.all([
+      import('#lib/aws/sagemaker/client'),
+      import('#lib/aws/stepfunctions'),
+    ]);
+    const seen: string[] = [];
+    retarget((req: http.IncomingMessage, res: http.ServerResponse) => {
+      seen.push(String(req.headers['x-sandbox-caller']));
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end('{}');
+    });
+    const child = 'arn:aws:states:us-east-1:123456789012:execution:caretaker-notebook-patch/label:child';
+    const trigger = 'trigger:caretaker.requests/Notebook Patch Requested#0';
+
+    // Act
+    await scope.run({ caller: child, execution: child }, () =>
+      sagemaker.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: 'nb-1' })),
+    );
+    await scope
+      .run({ caller: trigger }, () =>
+        sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:x',
+          }),
+        ),
+      )
+      .catch(() => undefined);
+
+    // Assess
+    expect(seen).toEqual([child, trigger]);
+  });
+});
