@@ -1,8 +1,16 @@
 import { lambdaHandler } from '#lib/handler';
 import { notebookDeps } from '#lib/notebook/deps';
-import { reportPermissions, reportWindow } from '#lib/notebook/report-step';
+import {
+  fromStatusChange,
+  reportPermissions,
+  reportWindow,
+  type ReportInput,
+} from '#lib/notebook/report-step';
+
+type StatusChange = Parameters<typeof fromStatusChange>[0] & { source: string };
 
 export const permissions = reportPermissions;
-export const handler = lambdaHandler((input: Parameters<typeof reportWindow>[0]) =>
-  reportWindow(input, notebookDeps),
+// The workflow's last step, and the rule for executions that ended before it (aws.states status changes).
+export const handler = lambdaHandler((input: ReportInput | StatusChange) =>
+  reportWindow('source' in input ? fromStatusChange(input) : input, notebookDeps),
 );

@@ -1,28 +1,35 @@
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { AwsRequestError } from '../errors.ts';
-import type { EventClients } from '../aws/eventbridge.ts';
-import { permissionsOf } from '../iam.ts';
 import type { LedgerClients } from '../aws/ledger/client.ts';
-import { admitNotebook, recordFailure } from '../aws/ledger/windows.ts';
 import {
-  afterApply,
-  afterCheck,
-  afterRestore,
-  afterStart,
-  begin,
-  finish,
-  recover,
-  withinDeadline,
-  type Cycle,
-  type Observed,
-} from './cycle.ts';
-import { restoreChange, settingsChange } from './settings.ts';
-import { ERROR_OUTCOMES } from './outcomes.ts';
+  admitNotebook,
+  finishNotebook,
+  readCycle,
+  writeNotebookState,
+  type NotebookRecord,
+} from '../aws/ledger/notebooks.ts';
+import type { EventClients } from '../aws/eventbridge.ts';
 import { describeNotebook, startNotebook, stopNotebook, updateNotebook } from '../aws/sagemaker/notebooks.ts';
+import { AwsRequestError } from '../errors.ts';
+import { permissionsOf } from '../iam.ts';
+import { logger } from '../observability.ts';
+import {
+  decide,
+  notAdmitted,
+  refused,
+  type Act,
+  type CycleFacts,
+  type Decision,
+  type Lease,
+  type Observed,
+  type WindowTerms,
+} from './cycle.ts';
+import { ERROR_OUTCOMES } from './outcomes.ts';
 
 /**
- * The steps of one notebook's cycle (see cycle.ts for the decisions). Kept apart from the
- * window-level steps (selection.ts, report-step.ts) so these functions do not bundle the request schemas.
+ * The cycle step: one Lambda that moves one notebook's cycle forward by one decision (cycle.ts decides,
+ * this acts). It reads the notebook's lease and status, writes the intent of a change to the lease BEFORE
+ * making the change, makes it, and tells the state machine how long to wait before the next look. Run it
+ * again at any point — after a crash, a lost answer, a timeout — and it carries on from the ledger.
  */
 
 /** What the notebook steps talk to; handlers pass the module-level clients, tests their own. */
@@ -33,113 +40,233 @@ export interface NotebookDeps {
   now: () => number;
 }
 
-async function observe(deps: NotebookDeps, name: string): Promise<Observed | undefined> {
+/** A cycle's state between steps: the window's terms and the notebook, nothing else that could go stale. */
+export interface CycleInput {
+  name: string;
+  window: WindowTerms;
+  /** How many times a step of this cycle failed beyond its retries (the ASL counts them). */
+  troubles?: number;
+  /** Step Functions' error of the step that failed, when the ASL comes back here after it. */
+  error?: { Error?: string; Cause?: string };
+}
+
+export interface CycleState extends Omit<CycleInput, 'error'> {
+  next: 'Wait' | 'Done';
+  wait?: number;
+}
+
+/** The slack a lease outlives its window's hardEnd by, so a window reporting late still owns its notebooks. */
+const LEASE_MARGIN_MS = 3600_000;
+
+export async function observe(deps: NotebookDeps, name: string): Promise<Observed | undefined> {
   const d = await describeNotebook(deps.sagemaker, name);
   return (
     d && {
       status: d.status,
       ...(d.failureReason ? { failureReason: d.failureReason } : {}),
       settings: d.settings,
+      ...(d.lastModifiedTime ? { lastModifiedAt: Date.parse(d.lastModifiedTime) } : {}),
     }
   );
 }
 
-/** Records a bad ending in the window's error budget, so later notebooks are not admitted past it. */
-async function settle(cycle: Cycle, deps: NotebookDeps): Promise<Cycle> {
-  if (cycle.result && ERROR_OUTCOMES.has(cycle.result.outcome))
-    await recordFailure(deps.ledger, cycle.requestId);
-  return cycle;
+/** The lease as the domain sees it: the ledger's owner fields and the owner's remembered state, merged. */
+export function toLease(record: NotebookRecord | undefined): Lease | undefined {
+  if (!record) return undefined;
+  return {
+    ...(record.state as Partial<Lease> | undefined),
+    ...(record.owner ? { owner: record.owner, expiresAt: record.leaseUntil } : {}),
+    ...(record.lastCycle ? { lastCycle: record.lastCycle as Lease['lastCycle'] } : {}),
+    ...(record.leftDown ? { leftDown: record.leftDown as Lease['leftDown'] } : {}),
+  };
 }
 
-export const beginPermissions = permissionsOf(admitNotebook, describeNotebook, stopNotebook, recordFailure);
-
-/** Admits the notebook (error budget, deadline), snapshots its settings and stops it if it is running. */
-export async function beginCycle(cycle: Cycle, deps: NotebookDeps): Promise<Cycle> {
-  const now = deps.now();
-  if (!withinDeadline(cycle.timing, now)) {
-    return finish(cycle, now, 'not-started', `the window's deadline ${cycle.timing.deadline} had passed`);
-  }
-  if (!(await admitNotebook(deps.ledger, cycle.requestId, cycle.tolerated))) {
-    return finish(
-      cycle,
-      now,
-      'not-started',
-      `error budget spent: more than ${cycle.tolerated} notebook(s) failed`,
-    );
-  }
-  const decided = begin(cycle, await observe(deps, cycle.name), now);
-  if (!decided.stop) return decided.cycle;
-  try {
-    await stopNotebook(deps.sagemaker, cycle.name);
-  } catch (err) {
-    // Someone else (another window, a person) changed it between our look and our stop: theirs to finish.
-    const status =
-      err instanceof AwsRequestError ? /Status \((\w+)\) not in/.exec(err.message)?.[1] : undefined;
-    if (!status) throw err;
-    return finish(cycle, now, 'skipped-busy', `status became ${status} before caretaker could stop it`);
-  }
-  return decided.cycle;
-}
-
-export const checkPermissions = permissionsOf(describeNotebook, recordFailure);
-
-export async function checkCycle(cycle: Cycle, deps: NotebookDeps): Promise<Cycle> {
-  return settle(afterCheck(cycle, await observe(deps, cycle.name), deps.now()), deps);
-}
-
-export const applySettingsPermissions = permissionsOf(updateNotebook);
-
-/** Applies the requested settings that differ from the snapshot (the notebook is stopped or failed here). */
-export async function applySettings(cycle: Cycle, deps: NotebookDeps): Promise<Cycle> {
-  const change = settingsChange(cycle.snapshot ?? {}, cycle.desired);
-  if (Object.keys(change).length > 0) await updateNotebook(deps.sagemaker, cycle.name, change);
-  return afterApply(cycle, change, deps.now());
-}
-
-export const startPermissions = permissionsOf(startNotebook);
-
-export async function startCycle(cycle: Cycle, deps: NotebookDeps): Promise<Cycle> {
-  await startNotebook(deps.sagemaker, cycle.name);
-  return afterStart(cycle, deps.now());
-}
-
-export const restorePermissions = permissionsOf(updateNotebook);
-
-/** The start failed with the new settings: put the snapshot's settings back (the next step starts it). */
-export async function restoreCycle(cycle: Cycle, deps: NotebookDeps): Promise<Cycle> {
-  const current = { ...cycle.snapshot, ...cycle.applied };
-  const { change, kept } = restoreChange(cycle.snapshot ?? {}, current);
-  if (Object.keys(change).length > 0) await updateNotebook(deps.sagemaker, cycle.name, change);
-  return afterRestore(cycle, change, kept, deps.now());
-}
-
-export const recoverPermissions = permissionsOf(describeNotebook, startNotebook, recordFailure);
-
-/** The catch-all: a step failed beyond its retries. Bring a notebook that was running back, and report. */
-export async function recoverCycle(
-  cycle: Cycle & { error?: { Error?: string; Cause?: string } },
-  deps: NotebookDeps,
-): Promise<Cycle> {
-  const { error, ...rest } = cycle;
-  const message = describeStepError(error);
-  const decided = recover(rest, await observe(deps, cycle.name), message, deps.now());
-  if (!decided.start) return settle(decided.cycle, deps);
-  try {
-    await startNotebook(deps.sagemaker, cycle.name);
-  } catch (err) {
-    const reason = `${message}; restarting it failed too: ${(err as Error).message}`;
-    return settle(finish(rest, deps.now(), 'needs-attention', reason), deps);
-  }
-  return afterStart(decided.cycle, deps.now());
+/** The part of the lease the owner writes as `state` (owner, expiry and history live beside it). */
+function stateOf(lease: Lease): Partial<Lease> {
+  const { owner: _owner, expiresAt: _expires, lastCycle: _last, ...state } = lease;
+  return state;
 }
 
 /** Step Functions hands a caught error over as `{Error, Cause}`; Cause is the Lambda's JSON error. */
-function describeStepError(error: { Error?: string; Cause?: string } | undefined): string {
-  if (!error) return 'a step failed';
+export function describeStepError(error: { Error?: string; Cause?: string } | undefined): string | undefined {
+  if (!error) return undefined;
   try {
     const cause = JSON.parse(error.Cause ?? '{}') as { errorMessage?: string };
     return `${error.Error}: ${cause.errorMessage ?? error.Cause}`;
   } catch {
     return `${error.Error}: ${error.Cause}`;
   }
+}
+
+/** `Status (Stopping) not in ([InService])`: the status SageMaker saw when it refused a change. */
+const refusedStatus = (err: unknown) =>
+  err instanceof AwsRequestError ? /Status \((\w+)\) not in/.exec(err.message)?.[1] : undefined;
+
+export const cyclePermissions = permissionsOf(
+  readCycle,
+  admitNotebook,
+  writeNotebookState,
+  finishNotebook,
+  describeNotebook,
+  stopNotebook,
+  startNotebook,
+  updateNotebook,
+);
+
+/** Moves one notebook's cycle forward by one decision; see the file's opening comment. */
+export async function advanceCycle(input: CycleInput, deps: NotebookDeps): Promise<CycleState> {
+  const { error, ...carried } = input;
+  const { requestId } = input.window;
+  const [{ notebook, finished }, observed] = await Promise.all([
+    readCycle(deps.ledger, requestId, input.name),
+    observe(deps, input.name),
+  ]);
+  // A step repeated after its cycle ended (its answer lost) must not begin the notebook again.
+  if (finished && notebook?.owner !== requestId) return { ...carried, next: 'Done' };
+  let facts: CycleFacts = {
+    terms: input.window,
+    name: input.name,
+    lease: toLease(notebook),
+    observed,
+    now: deps.now(),
+    ...(error ? { error: describeStepError(error) } : {}),
+    troubles: input.troubles ?? 0,
+  };
+  // A change refused because the status moved under caretaker's feet is decided again on the new status.
+  for (let look = 0; ; look++) {
+    const decision = decide(facts);
+    const done = await carryOut(decision, facts, deps);
+    if (done) return { ...carried, ...done };
+    if (look === 2) throw new AwsRequestError(`the status of ${input.name} kept changing under caretaker`);
+    const again = await readCycle(deps.ledger, requestId, input.name);
+    facts = {
+      ...facts,
+      lease: toLease(again.notebook),
+      observed: await observe(deps, input.name),
+      now: deps.now(),
+    };
+  }
+}
+
+/** Carries a decision out; `undefined` when a change met a status it did not expect (look again). */
+async function carryOut(
+  decision: Decision,
+  facts: CycleFacts,
+  deps: NotebookDeps,
+): Promise<Pick<CycleState, 'next' | 'wait'> | undefined> {
+  const { terms, name } = facts;
+  switch (decision.kind) {
+    case 'wait':
+      if (decision.lease && !(await writeState(facts, decision.lease, deps))) return lost(facts, deps);
+      logger.debug('waiting', { notebook: name, seconds: decision.seconds, why: decision.why });
+      return { next: 'Wait', wait: decision.seconds };
+    case 'finish':
+      await finish(decision, facts, deps);
+      return { next: 'Done' };
+    case 'act':
+      if (decision.admit) {
+        const admitted = await admitNotebook(deps.ledger, {
+          requestId: terms.requestId,
+          name,
+          state: stateOf({ ...decision.lease, ...(decision.admit.slot ? { slot: terms.scope } : {}) }),
+          leaseUntil: terms.hardEnd + LEASE_MARGIN_MS,
+          ...(decision.admit.slot ? { slot: { scope: terms.scope, max: terms.maxConcurrency } } : {}),
+          nowMs: facts.now,
+        });
+        if (!admitted.admitted) return carryOut(notAdmitted(facts, admitted.why), facts, deps);
+      } else if (!(await writeState(facts, decision.lease, deps))) return lost(facts, deps);
+      return change(decision, facts, deps);
+  }
+}
+
+async function change(
+  decision: Act,
+  facts: CycleFacts,
+  deps: NotebookDeps,
+): Promise<Pick<CycleState, 'next' | 'wait'> | undefined> {
+  const { name } = facts;
+  const { action } = decision;
+  try {
+    if (action.op === 'stop') await stopNotebook(deps.sagemaker, name);
+    else if (action.op === 'start') await startNotebook(deps.sagemaker, name);
+    else await updateNotebook(deps.sagemaker, name, action.change);
+  } catch (err) {
+    const status = refusedStatus(err);
+    if (!status) throw err;
+    // A race (the status moved since caretaker looked, or a retried call met its own earlier effect) is
+    // looked at again; a refusal from the very status caretaker decided on is SageMaker saying no.
+    if (status !== facts.observed?.status) return undefined;
+    const owned: CycleFacts = {
+      ...facts,
+      lease: { ...facts.lease, ...decision.lease, owner: facts.terms.requestId },
+    };
+    return carryOut(refused(owned, action, (err as Error).message), owned, deps);
+  }
+  logger.info('changed', { notebook: name, action: action.op, phase: decision.lease.phase });
+  return { next: 'Wait', wait: decision.seconds };
+}
+
+async function writeState(facts: CycleFacts, patch: Partial<Lease>, deps: NotebookDeps): Promise<boolean> {
+  return writeNotebookState(
+    deps.ledger,
+    facts.name,
+    facts.terms.requestId,
+    stateOf({ ...facts.lease, ...patch }),
+  );
+}
+
+/** Another window took the notebook (this window's lease expired): this cycle must not touch it again. */
+async function lost(facts: CycleFacts, deps: NotebookDeps): Promise<Pick<CycleState, 'next'>> {
+  const result = {
+    name: facts.name,
+    outcome: 'needs-attention' as const,
+    reason: 'caretaker lost its lease on the notebook to another window before its cycle ended',
+    ...(facts.observed ? { status: facts.observed.status } : {}),
+  };
+  await finishNotebook(deps.ledger, {
+    requestId: facts.terms.requestId,
+    name: facts.name,
+    result,
+    failed: true,
+    nowMs: facts.now,
+  });
+  return { next: 'Done' };
+}
+
+/** Writes a cycle's end (its result, its slot, its lease) in one transaction. */
+export async function finish(
+  decision: Extract<Decision, { kind: 'finish' }>,
+  facts: CycleFacts,
+  deps: NotebookDeps,
+): Promise<void> {
+  const { terms, name, lease, now } = facts;
+  const slot = decision.owned ? lease?.slot : undefined;
+  const end = {
+    requestId: terms.requestId,
+    name,
+    result: decision.result,
+    failed: ERROR_OUTCOMES.has(decision.result.outcome),
+    ...(slot && decision.releaseSlot ? { releaseSlot: slot } : {}),
+    ...(slot && !decision.releaseSlot ? { holdsSlot: slot } : {}),
+    nowMs: now,
+  };
+  const lastCycle = {
+    requestId: terms.requestId,
+    outcome: decision.result.outcome,
+    ...(decision.restartedAt !== undefined ? { restartedAt: decision.restartedAt } : {}),
+  };
+  const leftDown = decision.leftDown
+    ? { requestId: terms.requestId, status: decision.leftDown, at: now }
+    : undefined;
+  const written = await finishNotebook(deps.ledger, {
+    ...end,
+    ...(decision.owned ? { lease: { lastCycle, ...(leftDown ? { leftDown } : {}) } } : {}),
+  });
+  // The lease went to another window meanwhile: the result is still this window's to report.
+  if (written === 'lease-lost') await finishNotebook(deps.ledger, end);
+  logger.info('finished', {
+    notebook: name,
+    outcome: decision.result.outcome,
+    reason: decision.result.reason,
+  });
 }

@@ -3,6 +3,8 @@ export const OUTCOMES = [
   'patched',
   'settings-applied',
   'rolled-back',
+  /** Another caretaker window restarted it after this request was made, with the requested settings. */
+  'already-patched',
   'skipped-exempt',
   'skipped-busy',
   'not-found',
@@ -24,6 +26,8 @@ export interface NotebookResult {
   failureReason?: string;
   /** CloudWatch Logs stream of the lifecycle script, where a start failed. */
   lifecycleLog?: string;
+  /** The status caretaker left the notebook in, where it is not back in service. */
+  status?: string;
   before?: Record<string, unknown>;
   after?: Record<string, unknown>;
   seconds?: number;

@@ -1,85 +1,216 @@
 import { putEvents } from '../aws/eventbridge.ts';
+import { closeWindow, readNotebooks, readResults, readRound, readWindow } from '../aws/ledger/notebooks.ts';
+import { describeNotebook } from '../aws/sagemaker/notebooks.ts';
+import type { FieldIssue } from '../errors.ts';
 import { permissionsOf } from '../iam.ts';
-import type { NotebookDeps } from './cycle-steps.ts';
-import type { Selection } from './selection.ts';
 import { metrics } from '../observability.ts';
+import { abandon, type WindowTerms } from './cycle.ts';
+import { describeStepError, finish, observe, toLease, type NotebookDeps } from './cycle-steps.ts';
 import type { NotebookResult } from './outcomes.ts';
-import { buildReport, type PatchReport } from './report.ts';
-import type { PatchRequest } from './request.ts';
-
-export interface PatchOutput extends PatchReport {
-  requestId: string;
-  dryRun: boolean;
-  plan?: Array<{ name: string }>;
-}
-
-/** Outcomes that need no one's attention; the event lists every other notebook by name. */
-const QUIET_OUTCOMES = new Set(['patched', 'settings-applied', 'skipped-exempt']);
-/** An EventBridge entry holds at most 256 KB: the event names at most this many notebooks. */
-export const EVENT_NOTEBOOK_LIMIT = 200;
+import { boundedNotebooks, buildReport, QUIET_OUTCOMES, type PatchReport } from './report.ts';
+import type { Selection } from './selection.ts';
 
 /**
- * The `Notebook Patch Completed` detail: the counts, and the notebooks someone should look at (the full
- * per-notebook report is the execution's output).
+ * The last step of notebook-patch, and its safety net: it reads every notebook's result from the ledger,
+ * accounts for the cycles that never ended (their notebooks are described and reported as they are), gives
+ * back the notebooks-down slots the window still holds, and announces `Notebook Patch Completed`. The same
+ * function runs for the `Step Functions Execution Status Change` event of an execution that failed, timed
+ * out or was stopped before reaching this step, so every window reports whatever happened.
  */
-export function completionSummary(report: PatchReport) {
-  const notable = report.notebooks.filter((n) => !QUIET_OUTCOMES.has(n.outcome));
-  return {
-    counts: report.counts,
-    total: report.notebooks.length,
-    notebooks: notable.slice(0, EVENT_NOTEBOOK_LIMIT).map(({ name, outcome, reason, failureReason }) => ({
-      name,
-      outcome,
-      ...(reason ? { reason } : {}),
-      ...(failureReason ? { failureReason } : {}),
-    })),
-    ...(notable.length > EVENT_NOTEBOOK_LIMIT
-      ? { notebooksOmitted: notable.length - EVENT_NOTEBOOK_LIMIT }
-      : {}),
-  };
+
+export const COMPLETED = 'Notebook Patch Completed';
+export const REJECTED = 'Request Rejected';
+/** The execution's output and the event name every notebook when they fit, else the ones that need someone. */
+export const OUTPUT_BYTES = 24 * 1024;
+export const EVENT_BYTES = 64 * 1024;
+
+export interface ReportInput {
+  request?: unknown;
+  executionName: string;
+  startedAt: string;
+  /** The state the window reached: its selection, and the error a Catch put there. */
+  state?: { selection?: Selection; error?: { Error?: string; Cause?: string } };
+  /** Set when the execution ended without reaching the report (the status change event's status). */
+  ended?: string;
 }
 
-export const reportPermissions = permissionsOf(putEvents);
+export interface PatchOutput {
+  requestId: string;
+  dryRun: boolean;
+  outcome: 'reported' | 'rejected' | 'failed';
+  counts: PatchReport['counts'];
+  total: number;
+  notebooks: NotebookResult[];
+  notebooksOmitted?: number;
+  error?: string;
+  errors?: FieldIssue[];
+}
 
-/** Builds the window's report, announces it on the caretaker bus and records metrics. */
-export async function reportWindow(
-  input: {
-    request: PatchRequest | Record<string, unknown>;
-    selection: Selection;
-    results?: unknown[];
-    startedAt?: string;
-  },
-  deps: NotebookDeps,
-): Promise<PatchOutput> {
-  const { selection } = input;
-  const report = buildReport(
-    selection.dryRun ? [] : selection.plan,
-    selection.skipped,
-    (input.results ?? []) as NotebookResult[],
-  );
-  const output: PatchOutput = {
-    requestId: selection.requestId,
-    dryRun: selection.dryRun,
-    ...(selection.dryRun ? { plan: selection.plan } : {}),
-    ...report,
-  };
-  const request = input.request as Partial<PatchRequest>;
+export const reportPermissions = permissionsOf(
+  readWindow,
+  readRound,
+  readResults,
+  readNotebooks,
+  closeWindow,
+  describeNotebook,
+  putEvents,
+);
+
+/** Builds the window's report from the ledger, closes the window and announces it. */
+export async function reportWindow(input: ReportInput, deps: NotebookDeps): Promise<PatchOutput> {
+  const selection = input.state?.selection;
+  const requestId = selection?.requestId ?? input.executionName;
+  const request = (input.request ?? {}) as { reason?: string; source?: Record<string, unknown> };
+  const failure =
+    input.ended !== undefined
+      ? `the window's execution ended ${input.ended} before its report`
+      : describeStepError(input.state?.error);
+  let output: PatchOutput;
+  if (selection?.rejected) {
+    output = {
+      requestId,
+      dryRun: false,
+      outcome: 'rejected',
+      counts: {},
+      total: 0,
+      notebooks: [],
+      errors: selection.rejected,
+    };
+    await putEvents(deps.events, [
+      {
+        detailType: REJECTED,
+        detail: { requestId, requestedBy: request.source?.requestedBy, errors: selection.rejected },
+      },
+    ]);
+  } else if (selection?.dryRun) {
+    output = summary(
+      requestId,
+      true,
+      buildReport([], new Map((selection.plan ?? []).map((n) => [n.name, n]))),
+    );
+  } else {
+    const window = await readWindow(deps.ledger, requestId);
+    if (!window) {
+      output = { requestId, dryRun: false, outcome: 'failed', counts: {}, total: 0, notebooks: [] };
+    } else {
+      const report = await collect(
+        requestId,
+        window.rounds,
+        failure ?? 'the window ended before its cycle did',
+        deps,
+      );
+      output = summary(requestId, false, report.report);
+      await closeWindow(deps.ledger, requestId, report.heldSlots);
+    }
+  }
+  if (failure)
+    output = { ...output, outcome: output.outcome === 'rejected' ? 'rejected' : 'failed', error: failure };
+  const listed = boundedNotebooks(output.notebooks, EVENT_BYTES);
   await putEvents(deps.events, [
     {
-      detailType: 'Notebook Patch Completed',
+      detailType: COMPLETED,
       detail: {
-        requestId: output.requestId,
+        requestId,
         dryRun: output.dryRun,
+        outcome: output.outcome,
         reason: request.reason,
         source: request.source,
         startedAt: input.startedAt,
         finishedAt: new Date(deps.now()).toISOString(),
-        ...completionSummary(report),
+        counts: output.counts,
+        total: output.total,
+        notebooks: listed.notebooks.filter((n) => !QUIET_OUTCOMES.has(n.outcome)),
+        ...(listed.omitted > 0 ? { notebooksOmitted: listed.omitted } : {}),
+        ...(output.error ? { error: output.error } : {}),
+        ...(output.errors ? { errors: output.errors } : {}),
       },
     },
   ]);
-  for (const [outcome, count] of Object.entries(report.counts))
+  for (const [outcome, count] of Object.entries(output.counts))
     metrics.addMetric(`Notebooks.${outcome}`, 'Count', count);
   metrics.addMetric('PatchWindows', 'Count', 1);
   return output;
+}
+
+function summary(requestId: string, dryRun: boolean, report: PatchReport): PatchOutput {
+  const bounded = boundedNotebooks(report.notebooks, OUTPUT_BYTES);
+  return {
+    requestId,
+    dryRun,
+    outcome: 'reported',
+    counts: report.counts,
+    total: report.notebooks.length,
+    notebooks: bounded.notebooks,
+    ...(bounded.omitted > 0 ? { notebooksOmitted: bounded.omitted } : {}),
+  };
+}
+
+/**
+ * Every notebook's result; a planned notebook without one had its cycle cut short (the execution ended, the
+ * Map failed): it is reported as it is now, and its lease released, so it neither hides nor stays locked.
+ */
+async function collect(
+  requestId: string,
+  rounds: number,
+  why: string,
+  deps: NotebookDeps,
+): Promise<{ report: PatchReport; heldSlots: Map<string, number> }> {
+  const planned = (
+    await Promise.all(Array.from({ length: rounds }, (_, i) => readRound(deps.ledger, requestId, i)))
+  ).flat();
+  const skipped = await readRound(deps.ledger, requestId, 'skipped');
+  const stored = await readResults(deps.ledger, requestId, [...planned, ...skipped]);
+  const missing = planned.filter((name) => !stored.has(name));
+  if (missing.length > 0) {
+    const leases = await readNotebooks(deps.ledger, missing);
+    const terms = { requestId } as WindowTerms;
+    for (const name of missing) {
+      const lease = toLease(leases.get(name));
+      const facts = { terms, name, lease, observed: await observe(deps, name), now: deps.now() };
+      const decision =
+        lease?.owner === requestId
+          ? abandon(facts, why)
+          : ({
+              kind: 'finish',
+              result: {
+                name,
+                outcome: 'not-started',
+                reason: `${why}; its cycle never began, nothing was changed`,
+              },
+              owned: false,
+              releaseSlot: false,
+            } as const);
+      if (decision.kind !== 'finish') continue;
+      await finish(decision, facts, deps);
+    }
+  }
+  const results =
+    missing.length > 0 ? await readResults(deps.ledger, requestId, [...planned, ...skipped]) : stored;
+  const heldSlots = new Map<string, number>();
+  for (const { holdsSlot } of results.values())
+    if (holdsSlot) heldSlots.set(holdsSlot, (heldSlots.get(holdsSlot) ?? 0) + 1);
+  const byName = new Map([...results].map(([name, r]) => [name, r.result as NotebookResult]));
+  return { report: buildReport(planned, byName), heldSlots };
+}
+
+/**
+ * The `Step Functions Execution Status Change` event of a notebook-patch execution that did not succeed:
+ * the report's input as the workflow would have given it, with what the event says.
+ */
+export function fromStatusChange(event: {
+  detail?: { name?: string; status?: string; input?: string | null; startDate?: number };
+}): ReportInput {
+  const detail = event.detail ?? {};
+  let request: unknown;
+  try {
+    request = detail.input ? JSON.parse(detail.input) : undefined;
+  } catch {
+    request = undefined;
+  }
+  return {
+    request,
+    executionName: detail.name ?? 'unknown',
+    startedAt: new Date(detail.startDate ?? 0).toISOString(),
+    ended: detail.status ?? 'FAILED',
+  };
 }

@@ -5,27 +5,30 @@ export interface PatchReport {
   counts: Partial<Record<Outcome, number>>;
 }
 
+/** Outcomes that need no one's attention; a bounded list names every other notebook first. */
+export const QUIET_OUTCOMES: ReadonlySet<Outcome> = new Set([
+  'patched',
+  'settings-applied',
+  'already-patched',
+  'skipped-exempt',
+]);
+
 /**
- * Merges the skipped notebooks and the cycle results into one report, sorted by name. A planned notebook
- * without a result (its cycle died in a way even the recovery step could not handle) is reported
- * `needs-attention`, never silently dropped.
+ * Merges the results into one report, sorted by name. A planned notebook without a result (its cycle
+ * died in a way even the report could not account for) is reported `needs-attention`, never dropped.
  */
 export function buildReport(
-  plan: Array<{ name: string }>,
-  skipped: NotebookResult[],
-  results: Array<NotebookResult | null | undefined>,
+  planned: readonly string[],
+  results: ReadonlyMap<string, NotebookResult>,
 ): PatchReport {
-  const byName = new Map<string, NotebookResult>();
-  for (const r of skipped) byName.set(r.name, r);
-  for (const r of results) if (r && typeof r.name === 'string') byName.set(r.name, r);
-  for (const { name } of plan) {
-    if (!byName.has(name)) {
+  const byName = new Map(results);
+  for (const name of planned) {
+    if (!byName.has(name))
       byName.set(name, {
         name,
         outcome: 'needs-attention',
         reason: 'its cycle ended without a result; see the execution history',
       });
-    }
   }
   const notebooks = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   const counts: Partial<Record<Outcome, number>> = {};
@@ -34,4 +37,34 @@ export function buildReport(
     if (n > 0) counts[outcome] = n;
   }
   return { notebooks, counts };
+}
+
+/**
+ * The notebooks a payload of at most `bytes` can name: every one when they fit, else those that need
+ * someone first (then the rest), each with its name, outcome and reasons. Events and state payloads have
+ * hard limits (256 KiB); a report of thousands of notebooks must not break them.
+ *
+ * @example boundedNotebooks(report.notebooks, 24 * 1024) // → { notebooks: [...], omitted: 0 }
+ */
+export function boundedNotebooks(
+  notebooks: readonly NotebookResult[],
+  bytes: number,
+): { notebooks: NotebookResult[]; omitted: number } {
+  const ordered = [
+    ...notebooks.filter((n) => !QUIET_OUTCOMES.has(n.outcome)),
+    ...notebooks.filter((n) => QUIET_OUTCOMES.has(n.outcome)),
+  ];
+  const kept: NotebookResult[] = [];
+  let size = 2;
+  for (const notebook of ordered) {
+    const cost = Buffer.byteLength(JSON.stringify(notebook)) + 1;
+    if (size + cost > bytes) break;
+    kept.push(notebook);
+    size += cost;
+  }
+  if (kept.length === notebooks.length) return { notebooks: [...notebooks], omitted: 0 };
+  return {
+    notebooks: kept.sort((a, b) => a.name.localeCompare(b.name)),
+    omitted: notebooks.length - kept.length,
+  };
 }

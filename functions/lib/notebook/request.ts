@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NOTEBOOK_INSTANCE_TYPES, PLATFORM_IDENTIFIERS } from '../aws/sagemaker/notebooks.ts';
 import { executionNameSchema, parseOrThrow } from '../validation.ts';
 
 /** The settings a request may change on a stopped notebook (zod-free logic lives in settings.ts). */
@@ -17,14 +18,16 @@ export const settingsRequestSchema = z
       .optional(),
     instanceType: z
       .string()
-      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'expected a notebook instance type such as ml.t3.medium')
+      .refine(
+        (type) => NOTEBOOK_INSTANCE_TYPES.includes(type),
+        'expected a notebook instance type the API accepts, such as ml.t3.medium',
+      )
       .optional(),
     rootAccess: z.enum(['Enabled', 'Disabled'], 'expected Enabled or Disabled').optional(),
     volumeSizeInGB: z.int('expected a whole number of GB').min(5).max(16384).optional(),
     minimumInstanceMetadataServiceVersion: z.enum(['1', '2'], 'expected "1" or "2"').optional(),
     platformIdentifier: z
-      .string()
-      .regex(/^notebook-al[0-9]+-v[0-9]+$/, 'expected a platform identifier such as notebook-al2023-v1')
+      .enum(PLATFORM_IDENTIFIERS, `expected one of ${PLATFORM_IDENTIFIERS.join(', ')}`)
       .optional(),
   })
   .refine((s) => !(s.lifecycleConfigName && s.disassociateLifecycleConfig), {

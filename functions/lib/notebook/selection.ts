@@ -1,75 +1,252 @@
-import { ValidationError } from '../errors.ts';
+import { createHash } from 'node:crypto';
+import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { putWindow, putWindowItems, readRound } from '../aws/ledger/notebooks.ts';
+import {
+  describeNotebook,
+  lifecycleConfigExists,
+  listNotebooks,
+  type NotebookSummary,
+} from '../aws/sagemaker/notebooks.ts';
+import { notebookTags } from '../aws/tagging.ts';
+import { ValidationError, type FieldIssue } from '../errors.ts';
 import { permissionsOf } from '../iam.ts';
-import { openWindow } from '../aws/ledger/windows.ts';
-import type { Cycle } from './cycle.ts';
+import { cycleSeconds, type WindowTerms } from './cycle.ts';
 import type { NotebookDeps } from './cycle-steps.ts';
-import { desiredSettings } from './settings.ts';
 import type { NotebookResult } from './outcomes.ts';
-import { parsePatchRequest, toleratedFailures } from './request.ts';
-import { lifecycleConfigExists, listNotebooks, listNotebookTags } from '../aws/sagemaker/notebooks.ts';
-import { planTargets } from './targets.ts';
+import { parsePatchRequest, toleratedFailures, type PatchRequest } from './request.ts';
+import { desiredSettings } from './settings.ts';
+import { planTargets, type Candidate } from './targets.ts';
 
-/** The first step of notebook-patch: validate the request and choose the notebooks (the report is report-step.ts). */
+/**
+ * The first step of notebook-patch: validate the request and choose the notebooks. Nothing is changed
+ * here, so a bad request or a missing lifecycle configuration ends the window before its first change (the
+ * report says why). The plan goes to the ledger; the state carries only one round of names at a time, so no
+ * payload grows with the fleet.
+ */
+
+/** The notebook-patch state machine's `TimeoutSeconds` (a contract test keeps the two equal). */
+export const WINDOW_TIMEOUT_SECONDS = 172_800;
+/** What the window keeps for itself at the end: every cycle reports before, then the report runs. */
+export const REPORT_MARGIN_SECONDS = 1_800;
+/** A round's names stay well inside Step Functions' 256 KiB payload (the Map's input carries them). */
+export const ROUND_BYTES = 24 * 1024;
+/** Names target fewer notebooks than this are described one by one instead of listing the account. */
+const DESCRIBE_BELOW = 20;
+
+export interface SelectionDeps extends NotebookDeps {
+  tagging: ResourceGroupsTaggingAPIClient;
+}
 
 export interface Selection {
   requestId: string;
   dryRun: boolean;
-  maxConcurrency: number;
-  plan: Array<{ name: string }>;
-  skipped: NotebookResult[];
-  /** The fields every notebook's cycle starts with. */
-  cycle: Omit<Cycle, 'name' | 'next'>;
+  /** The terms every cycle of the window runs under (the Map hands them to each child). */
+  window: WindowTerms;
+  /** The names of the round the Map runs now, and the index of the next round, if any. */
+  round?: { index: number; names: string[]; next?: number };
+  rounds: number;
+  planned: number;
+  skipped: number;
+  /** A dry run's plan: what the window would do to each notebook. */
+  plan?: NotebookResult[];
+  /** The request could not be carried out; nothing was changed. */
+  rejected?: FieldIssue[];
 }
 
 export const selectTargetsPermissions = permissionsOf(
   listNotebooks,
-  listNotebookTags,
+  describeNotebook,
+  notebookTags,
   lifecycleConfigExists,
-  openWindow,
+  putWindow,
+  putWindowItems,
 );
 
 /**
- * Validates the request and decides which notebooks the window will cycle. Nothing is changed here, so a
- * bad request or a missing lifecycle configuration stops the workflow before its first change.
+ * Validates the request, decides which notebooks the window cycles and writes the plan to the ledger.
+ *
+ * @example await selectTargets({ request, startedAt: '2026-11-23T02:00:00Z' }, deps)
+ *   // → { requestId, dryRun: false, window: { maxConcurrency: 10, … }, round: { index: 0, names: ['nb-1'] }, … }
  */
-export async function selectTargets(input: unknown, deps: NotebookDeps): Promise<Selection> {
-  const request = parsePatchRequest(input);
+export async function selectTargets(
+  input: { request: unknown; startedAt: string },
+  deps: SelectionDeps,
+): Promise<Selection> {
+  const startedAt = Date.parse(input.startedAt);
+  let request: PatchRequest;
+  try {
+    request = parsePatchRequest(input.request);
+    await checkLifecycleConfig(request, deps);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    const requestId = (input.request as { requestId?: unknown } | null)?.requestId;
+    return rejected(typeof requestId === 'string' ? requestId : 'unknown', err.issues, startedAt);
+  }
+  const candidates = await findCandidates(request, deps);
+  const { plan, skipped } = planTargets(request.targets, candidates, request.policy, startedAt);
+  const window = windowTerms(request, plan.length, startedAt);
+  const names = plan.map((p) => p.name);
+  const rounds = cutIntoRounds(names);
+  const base = {
+    requestId: request.requestId,
+    window,
+    planned: names.length,
+    skipped: skipped.length,
+    rounds: rounds.length,
+  };
+  if (request.policy.dryRun)
+    return { ...base, dryRun: true, plan: [...plan.map(toPlanned(window)), ...skipped] };
+  await putWindow(
+    deps.ledger,
+    { requestId: request.requestId, tolerated: window.tolerated, rounds: rounds.length },
+    deps.now(),
+  );
+  await putWindowItems(deps.ledger, request.requestId, rounds, skipped, deps.now());
+  return {
+    ...base,
+    dryRun: false,
+    ...(rounds.length > 0 ? { round: roundOf(rounds, 0) } : {}),
+  };
+}
+
+function rejected(requestId: string, issues: FieldIssue[], startedAt: number): Selection {
+  return {
+    requestId,
+    dryRun: false,
+    window: {
+      requestId,
+      reason: 'request',
+      requestedAt: startedAt,
+      desired: {},
+      scope: requestId,
+      maxConcurrency: 1,
+      tolerated: 0,
+      hardEnd: startedAt,
+      timing: {
+        expectedStopSeconds: 0,
+        expectedStartSeconds: 0,
+        stopTimeoutSeconds: 0,
+        startTimeoutSeconds: 0,
+      },
+    },
+    rounds: 0,
+    planned: 0,
+    skipped: 0,
+    rejected: issues,
+  };
+}
+
+async function checkLifecycleConfig(request: PatchRequest, deps: NotebookDeps): Promise<void> {
   const lifecycle = request.settings.lifecycleConfigName;
-  if (lifecycle && !(await lifecycleConfigExists(deps.sagemaker, lifecycle))) {
+  if (lifecycle && !(await lifecycleConfigExists(deps.sagemaker, lifecycle)))
     throw new ValidationError([
       {
         field: 'settings.lifecycleConfigName',
         message: `lifecycle configuration ${JSON.stringify(lifecycle)} does not exist`,
       },
     ]);
+}
+
+/** The notebooks the request may concern, with their status and tags (for exemptions and tag targets). */
+async function findCandidates(request: PatchRequest, deps: SelectionDeps): Promise<Candidate[]> {
+  let listed: NotebookSummary[];
+  if ('names' in request.targets && request.targets.names.length < DESCRIBE_BELOW) {
+    const described = await Promise.all(
+      [...new Set(request.targets.names)].map((n) => describeNotebook(deps.sagemaker, n)),
+    );
+    listed = described.filter((d) => d !== undefined);
+  } else {
+    listed = await listNotebooks(deps.sagemaker);
   }
-  const listed = await listNotebooks(deps.sagemaker);
+  const tags =
+    'tags' in request.targets
+      ? await notebookTags(deps.tagging, { tags: request.targets.tags })
+      : await notebookTags(deps.tagging, { arns: listed.map((n) => n.arn) });
   const wanted = 'names' in request.targets ? new Set(request.targets.names) : undefined;
-  const candidates = [];
-  for (const nb of listed) {
-    if (wanted && !wanted.has(nb.name)) continue;
-    candidates.push({ ...nb, tags: await listNotebookTags(deps.sagemaker, nb.arn) });
-  }
-  const { plan, skipped } = planTargets(request.targets, candidates, request.policy, deps.now());
-  const tolerated = toleratedFailures(request.policy.maxErrors, plan.length);
-  if (!request.policy.dryRun && plan.length > 0) await openWindow(deps.ledger, request.requestId, deps.now());
+  return listed
+    .filter((nb) => (wanted ? wanted.has(nb.name) : tags.has(nb.arn)))
+    .map((nb) => ({ name: nb.name, status: nb.status, tags: tags.get(nb.arn) ?? {} }));
+}
+
+/**
+ * The terms of the window's cycles. `maxConcurrency` is shared by every window of one scope: a patch group's
+ * windows and audits, or the requests that name the same targets, so two of them never take down more
+ * notebooks together than one of them may.
+ */
+export function windowTerms(request: PatchRequest, planned: number, startedAt: number): WindowTerms {
+  const group = request.source.patchGroup;
+  const scope =
+    typeof group === 'string' && group
+      ? `group:${group}`
+      : `targets:${createHash('sha256').update(JSON.stringify(request.targets)).digest('hex').slice(0, 16)}`;
+  const { policy } = request;
   return {
     requestId: request.requestId,
-    dryRun: request.policy.dryRun,
-    maxConcurrency: request.policy.maxConcurrency,
-    plan,
-    skipped,
-    cycle: {
-      requestId: request.requestId,
-      desired: desiredSettings(request.settings),
-      tolerated,
-      timing: {
-        expectedStopSeconds: request.policy.expectedStopSeconds,
-        expectedStartSeconds: request.policy.expectedStartSeconds,
-        stopTimeoutSeconds: request.policy.stopTimeoutSeconds,
-        startTimeoutSeconds: request.policy.startTimeoutSeconds,
-        ...(request.policy.deadline ? { deadline: request.policy.deadline } : {}),
-      },
+    reason: request.reason,
+    requestedAt: startedAt,
+    desired: desiredSettings(request.settings),
+    scope,
+    maxConcurrency: policy.maxConcurrency,
+    tolerated: toleratedFailures(policy.maxErrors, planned),
+    ...(policy.deadline ? { stopBy: Date.parse(policy.deadline) } : {}),
+    hardEnd: startedAt + (WINDOW_TIMEOUT_SECONDS - REPORT_MARGIN_SECONDS) * 1000,
+    timing: {
+      expectedStopSeconds: policy.expectedStopSeconds,
+      expectedStartSeconds: policy.expectedStartSeconds,
+      stopTimeoutSeconds: policy.stopTimeoutSeconds,
+      startTimeoutSeconds: policy.startTimeoutSeconds,
     },
   };
+}
+
+/** A dry run's word on a planned notebook: it would be cycled (and within the window's time, or not). */
+const toPlanned =
+  (window: WindowTerms) =>
+  ({ name }: { name: string }, index: number): NotebookResult => {
+    const wave = Math.floor(index / window.maxConcurrency);
+    const finishes = window.requestedAt + (wave + 1) * cycleSeconds(window.timing, true) * 1000;
+    return {
+      name,
+      outcome: 'not-started',
+      reason:
+        finishes <= window.hardEnd
+          ? 'dry run: would be stopped, updated if asked, started and verified'
+          : "dry run: would not fit in the window's time",
+    };
+  };
+
+/** Names in rounds small enough for a state payload, in plan order. */
+export function cutIntoRounds(names: readonly string[], bytes = ROUND_BYTES): string[][] {
+  const rounds: string[][] = [];
+  let current: string[] = [];
+  let size = 2;
+  for (const name of names) {
+    const cost = Buffer.byteLength(JSON.stringify(name)) + 1;
+    if (current.length > 0 && size + cost > bytes) {
+      rounds.push(current);
+      current = [];
+      size = 2;
+    }
+    current.push(name);
+    size += cost;
+  }
+  if (current.length > 0) rounds.push(current);
+  return rounds;
+}
+
+const roundOf = (rounds: string[][], index: number) => ({
+  index,
+  names: rounds[index] ?? [],
+  ...(index + 1 < rounds.length ? { next: index + 1 } : {}),
+});
+
+export const nextRoundPermissions = permissionsOf(readRound);
+
+/** The next round of a plan too large for one state payload. */
+export async function nextRound(
+  input: { requestId: string; index: number; rounds: number },
+  deps: Pick<NotebookDeps, 'ledger'>,
+): Promise<NonNullable<Selection['round']>> {
+  const names = await readRound(deps.ledger, input.requestId, input.index);
+  return { index: input.index, names, ...(input.index + 1 < input.rounds ? { next: input.index + 1 } : {}) };
 }

@@ -2,30 +2,33 @@
  * The daily audit: notebooks that have run too long without a restart (and so without the updates a start
  * brings) are reported as `Notebook Patch Overdue`, and patched when their group says so.
  */
+import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type { LedgerClients } from '../aws/ledger/client.ts';
+import { readNotebooks } from '../aws/ledger/notebooks.ts';
+import { notebookTags } from '../aws/tagging.ts';
 import { z } from 'zod';
 import { putEvents, type OutgoingEvent } from '../aws/eventbridge.ts';
-import { describeNotebook, listNotebooks, listNotebookTags } from '../aws/sagemaker/notebooks.ts';
+import { listNotebooks } from '../aws/sagemaker/notebooks.ts';
 import { startExecution } from '../aws/stepfunctions.ts';
 import { permissionsOf } from '../iam.ts';
 import { parseOrThrow } from '../validation.ts';
 import type { CaretakerConfig, PatchGroup } from './caretaker-config.ts';
 import { DEFAULT_TRIGGER_SETTINGS } from './settings.ts';
-import type { NotebookPatchRequest } from './findings.ts';
-import type { TriggerResult } from './result.ts';
-import {
-  overdueNotebooks,
-  windowExecutionName,
-  type AuditedNotebook,
-  type OverdueNotebook,
-} from './schedule.ts';
 import { endlessExemptions, exemptEvents, type EndlessExemption } from './exempt-report.ts';
+import type { NotebookPatchRequest } from './findings.ts';
 import { isTargeted } from './groups.ts';
+import type { TriggerResult } from './result.ts';
+import { overdueNotebooks, windowExecutionName, type OverdueNotebook } from './schedule.ts';
 import { startRequests, type TriggerDeps } from './start.ts';
 import { groupNameSchema, SCHEDULED_TIME, scheduledTimeSchema } from './windows.ts';
 
-/** The audit also reads the fleet. */
-export type AuditDeps = TriggerDeps & { sagemaker: SageMakerClient };
+/** The audit also reads the fleet, its tags and the ledger's notes on notebooks left down. */
+export type AuditDeps = TriggerDeps & {
+  sagemaker: SageMakerClient;
+  tagging: ResourceGroupsTaggingAPIClient;
+  ledger: LedgerClients;
+};
 
 /** The daily audit runs at 06:00 UTC: after every nightly window in Europe and the Americas has closed. */
 export const AUDIT_SCHEDULE = { cron: '0 6 * * *', timezone: 'UTC' } as const;
@@ -85,8 +88,11 @@ const auditInputSchema = z.strictObject({
 });
 
 export interface OverdueReport extends OverdueNotebook {
-  group: string;
-  maxDaysWithoutRestart: number;
+  /** The patch group it belongs to (`null` for a notebook a window left down that is in no group). */
+  group: string | null;
+  maxDaysWithoutRestart: number | null;
+  /** A caretaker window took it down and left it down (its report said so): which, as what, since when. */
+  leftDown?: { requestId: string; status: string; since: string };
 }
 
 export interface AuditResult extends TriggerResult {
@@ -139,24 +145,27 @@ export function overdueEvents(
       lastStartedAt: entry.lastStartedAt,
       daysSinceStart: entry.daysSinceStart,
       maxDaysWithoutRestart: entry.maxDaysWithoutRestart,
+      ...(entry.leftDown ? { leftDown: entry.leftDown } : {}),
       auditedAt: auditedAt.toISOString(),
-      patchRequestId: requestIdOf(entry.group) ?? null,
+      patchRequestId: (entry.group && requestIdOf(entry.group)) ?? null,
     },
   }));
 }
 
 export const auditPermissions = permissionsOf(
   listNotebooks,
-  listNotebookTags,
-  describeNotebook,
+  notebookTags,
+  readNotebooks,
   startExecution,
   putEvents,
 );
 
 /**
  * The daily audit: for each patch group, the notebooks `InService` for longer than its
- * `maxDaysWithoutRestart` → `Notebook Patch Overdue` events, and a patch request for them when the group
- * says `auditStartsPatch`. "As of" is the scheduled time, so a repeated invocation finds the same.
+ * `maxDaysWithoutRestart`, and every notebook a caretaker window left down (the ledger knows them) →
+ * `Notebook Patch Overdue` events, and a patch request for them when the group says `auditStartsPatch` (a
+ * cycle starts a notebook a window left down). "As of" is the scheduled time, so a repeated invocation finds
+ * the same.
  *
  * @example await audit({ ...auditTargetInput(config), scheduledTime: '2026-12-01T06:00:00Z' }, deps)
  *   // → { started: ['audit-weekly-20261201T0600Z'], duplicates: [], overdue: [{ group: 'weekly', name: 'nb-1', … }] }
@@ -165,62 +174,45 @@ export async function audit(input: unknown, deps: AuditDeps): Promise<AuditResul
   const { scheduledTime, groups } = parseOrThrow(auditInputSchema, input);
   const now = new Date(scheduledTime);
   const listed = await listNotebooks(deps.sagemaker);
-  const tags = new Map<string, Promise<Record<string, string>>>();
-  const tagsOf = (arn: string) => {
-    if (!tags.has(arn)) tags.set(arn, listNotebookTags(deps.sagemaker, arn));
-    return tags.get(arn)!;
-  };
-  const lastStarted = new Map<string, Promise<AuditedNotebook | undefined>>();
-  const auditedOf = (name: string) => {
-    if (!lastStarted.has(name)) {
-      lastStarted.set(
-        name,
-        describeNotebook(deps.sagemaker, name).then(
-          (d) =>
-            d && {
-              name: d.name,
-              status: d.status,
-              // UpdateNotebookInstance needs a stopped notebook, so while a notebook is InService its last
-              // modification is its last transition to InService: LastModifiedTime is when it last started.
-              lastStartedAt: d.lastModifiedTime,
-            },
-        ),
-      );
-    }
-    return lastStarted.get(name)!;
-  };
-
+  const tags = await notebookTags(deps.tagging, { arns: listed.map((n) => n.arn) });
+  const down = listed.filter((n) => n.status !== 'InService');
+  const pages =
+    down.length > 0
+      ? await readNotebooks(
+          deps.ledger,
+          down.map((n) => n.name),
+        )
+      : new Map();
+  const leftDown = new Map(
+    down.flatMap((n) => {
+      const mark = pages.get(n.name)?.leftDown as LeftDown | undefined;
+      return mark ? [[n.name, mark] as const] : [];
+    }),
+  );
   const overdue: OverdueReport[] = [];
   const requests: NotebookPatchRequest[] = [];
+  const reported = new Set<string>();
   const exempt: EndlessExemption[] = [];
   for (const group of groups) {
+    const members = listed
+      .map((n) => ({ ...n, tags: tags.get(n.arn) ?? {} }))
+      .filter((n) => isTargeted(group.targets, n.name, n.tags));
     // Members of every status: an exemption with no end is reported once, under the first group it is in.
-    const tagged = [];
-    for (const notebook of listed) {
-      const tags =
-        'names' in group.targets && !group.targets.names.includes(notebook.name)
-          ? {}
-          : await tagsOf(notebook.arn);
-      if (isTargeted(group.targets, notebook.name, tags)) tagged.push({ ...notebook, tags });
-    }
     const exemptTag = group.policy.exemptTag ?? DEFAULT_TRIGGER_SETTINGS.exemptTag;
-    const unreported = tagged.filter((n) => !exempt.some((e) => e.notebook === n.name));
+    const unreported = members.filter((n) => !exempt.some((e) => e.notebook === n.name));
     exempt.push(...endlessExemptions(unreported, { name: group.name, exemptTag }, now.getTime()));
-
-    const members: AuditedNotebook[] = [];
-    // Only running notebooks can be overdue: a stopped one picks the update up at its next start.
-    for (const notebook of tagged.filter((n) => n.status === 'InService')) {
-      const audited = await auditedOf(notebook.name);
-      if (audited) members.push(audited);
-    }
-    const found = overdueNotebooks(members, group.maxDaysWithoutRestart, now);
-    overdue.push(
-      ...found.map((entry) => ({
-        ...entry,
-        group: group.name,
-        maxDaysWithoutRestart: group.maxDaysWithoutRestart,
-      })),
-    );
+    const found: OverdueReport[] = [
+      ...overdueNotebooks(
+        members.map((n) => ({ name: n.name, status: n.status, lastStartedAt: n.lastModifiedTime })),
+        group.maxDaysWithoutRestart,
+        now,
+      ).map((entry) => ({ ...entry, group: group.name, maxDaysWithoutRestart: group.maxDaysWithoutRestart })),
+      ...members
+        .filter((n) => leftDown.has(n.name))
+        .map((n) => leftDownReport(n.name, leftDown.get(n.name)!, group)),
+    ];
+    found.forEach((entry) => reported.add(entry.name));
+    overdue.push(...found);
     if (group.auditStartsPatch && found.length > 0) {
       requests.push(
         auditRequest(
@@ -231,6 +223,8 @@ export async function audit(input: unknown, deps: AuditDeps): Promise<AuditResul
       );
     }
   }
+  // A notebook left down that belongs to no group is reported all the same.
+  for (const [name, mark] of leftDown) if (!reported.has(name)) overdue.push(leftDownReport(name, mark));
 
   const started = await startRequests(requests, deps);
   const requestIds = new Map(requests.map((r) => [r.source.patchGroup as string, r.requestId]));
@@ -240,4 +234,22 @@ export async function audit(input: unknown, deps: AuditDeps): Promise<AuditResul
   ];
   if (events.length > 0) await putEvents(deps.events, events);
   return { ...started, overdue, exempt };
+}
+
+/** What a window wrote on a notebook it left down (see functions/lib/notebook/cycle.ts `Lease.leftDown`). */
+interface LeftDown {
+  requestId: string;
+  status: string;
+  at: number;
+}
+
+function leftDownReport(name: string, mark: LeftDown, group?: AuditGroup): OverdueReport {
+  return {
+    name,
+    lastStartedAt: null,
+    daysSinceStart: null,
+    group: group?.name ?? null,
+    maxDaysWithoutRestart: group?.maxDaysWithoutRestart ?? null,
+    leftDown: { requestId: mark.requestId, status: mark.status, since: new Date(mark.at).toISOString() },
+  };
 }

@@ -2,7 +2,6 @@ import {
   DescribeNotebookInstanceCommand,
   DescribeNotebookInstanceLifecycleConfigCommand,
   ListNotebookInstancesCommand,
-  ListTagsCommand,
   SageMakerClient,
   SageMakerServiceException,
   StartNotebookInstanceCommand,
@@ -30,7 +29,6 @@ beforeEach(() => sm.reset());
 describe('the notebook gateway', () => {
   it.each([
     ['listNotebooks', ListNotebookInstancesCommand, () => gateway.listNotebooks(client)],
-    ['listNotebookTags', ListTagsCommand, () => gateway.listNotebookTags(client, 'arn:nb')],
     ['describeNotebook', DescribeNotebookInstanceCommand, () => gateway.describeNotebook(client, 'nb')],
     ['stopNotebook', StopNotebookInstanceCommand, () => gateway.stopNotebook(client, 'nb')],
     ['startNotebook', StartNotebookInstanceCommand, () => gateway.startNotebook(client, 'nb')],
@@ -59,11 +57,16 @@ describe('the notebook gateway', () => {
     expect(gateway[name].permission.action).toBe(`sagemaker:${sent[0]}`);
   });
 
-  it('reads every page of notebooks and of tags', async () => {
+  it('reads every page of notebooks, with when each last changed', async () => {
     sm.on(ListNotebookInstancesCommand)
       .resolvesOnce({
         NotebookInstances: [
-          { NotebookInstanceName: 'a', NotebookInstanceArn: 'arn:a', NotebookInstanceStatus: 'InService' },
+          {
+            NotebookInstanceName: 'a',
+            NotebookInstanceArn: 'arn:a',
+            NotebookInstanceStatus: 'InService',
+            LastModifiedTime: new Date('2026-10-01T00:00:00Z'),
+          },
         ],
         NextToken: 't',
       })
@@ -72,11 +75,10 @@ describe('the notebook gateway', () => {
           { NotebookInstanceName: 'b', NotebookInstanceArn: 'arn:b', NotebookInstanceStatus: 'Stopped' },
         ],
       });
-    sm.on(ListTagsCommand)
-      .resolvesOnce({ Tags: [{ Key: 'k1', Value: 'v1' }], NextToken: 'n' })
-      .resolvesOnce({ Tags: [{ Key: 'k2', Value: 'v2' }] });
-    expect((await gateway.listNotebooks(client)).map((n) => n.name)).toEqual(['a', 'b']);
-    expect(await gateway.listNotebookTags(client, 'arn:a')).toEqual({ k1: 'v1', k2: 'v2' });
+    const listed = await gateway.listNotebooks(client);
+    expect(listed.map((n) => n.name)).toEqual(['a', 'b']);
+    expect(listed[0]?.lastModifiedTime).toBe('2026-10-01T00:00:00.000Z');
+    expect(sm.commandCalls(ListNotebookInstancesCommand)[1]?.args[0].input.NextToken).toBe('t');
   });
 
   it('answers undefined for a notebook SageMaker does not know', async () => {

@@ -1,4 +1,5 @@
 import {
+  _InstanceType,
   DescribeNotebookInstanceCommand,
   DescribeNotebookInstanceLifecycleConfigCommand,
   ListNotebookInstancesCommand,
@@ -16,6 +17,21 @@ import { needs } from '../../iam.ts';
 
 /** The notebook half of the SageMaker gateway: the only code that sends notebook commands. */
 
+/** The notebook instance types the API accepts (its `InstanceType` enum, as the SDK ships it). */
+export const NOTEBOOK_INSTANCE_TYPES: readonly string[] = Object.values(_InstanceType);
+
+/**
+ * The platform identifiers the API accepts: a closed set (the `PlatformIdentifier` pattern of the API model
+ * and the CloudFormation reference), which the SDK does not ship as an enum.
+ */
+export const PLATFORM_IDENTIFIERS = [
+  'notebook-al1-v1',
+  'notebook-al2-v1',
+  'notebook-al2-v2',
+  'notebook-al2-v3',
+  'notebook-al2023-v1',
+] as const;
+
 /** The settings caretaker can change on a stopped notebook, in the API's terms. */
 export interface NotebookSettings {
   instanceType?: string | undefined;
@@ -31,12 +47,13 @@ export interface NotebookSummary {
   name: string;
   arn: string;
   status: string;
+  /** While a notebook is InService, its last change was its start (updates need it stopped). */
+  lastModifiedTime?: string;
 }
 
 export interface NotebookDescription extends NotebookSummary {
   failureReason?: string;
   settings: NotebookSettings;
-  lastModifiedTime?: string;
 }
 
 // SageMaker reports a missing notebook as a ValidationException whose message is "RecordNotFound".
@@ -60,6 +77,7 @@ export const listNotebooks = needs(
           name: nb.NotebookInstanceName!,
           arn: nb.NotebookInstanceArn!,
           status: nb.NotebookInstanceStatus!,
+          ...(nb.LastModifiedTime ? { lastModifiedTime: nb.LastModifiedTime.toISOString() } : {}),
         });
       }
       NextToken = page.NextToken;
