@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { NEXT } from '#lib/notebook/cycle';
+import { WINDOW_TIMEOUT_SECONDS } from '#lib/notebook/selection';
 import { loadDefinition } from '../../sandbox/executions.ts';
 import { handlerFile, STATE_MACHINES } from '../../sandbox/lambda.ts';
 
@@ -49,12 +49,25 @@ describe.each(STATE_MACHINES)('%s.asl.yaml', (name) => {
   });
 });
 
-describe('notebook-patch routing', () => {
-  it('routes every `next` a notebook step can return, and nothing else', () => {
-    const { definition } = loadDefinition('notebook-patch');
-    const route = statesOf(definition.States as Record<string, State>).find(([n]) => n === 'Route')![1];
-    const routed = (route.Choices ?? []).map((c) => c.StringEquals);
-    expect(new Set(routed)).toEqual(new Set(Object.values(NEXT)));
-    for (const choice of route.Choices ?? []) expect(choice.Next).toBe(choice.StringEquals);
+describe('notebook-patch', () => {
+  const { definition } = loadDefinition('notebook-patch');
+  const states = statesOf(definition.States as Record<string, State>);
+
+  it('routes a cycle step to its Wait or to Done, the only two `next` values the step returns', () => {
+    const route = states.find(([n]) => n === 'Route')![1];
+    expect((route.Choices ?? []).map((c) => [c.StringEquals, c.Next])).toEqual([['Wait', 'Wait']]);
+    expect(route.Default).toBe('Done');
+  });
+
+  it('gives its cycles the time limit the selection plans with', () => {
+    expect(definition.TimeoutSeconds).toBe(WINDOW_TIMEOUT_SECONDS);
+  });
+
+  it('reaches the report from every step that can fail, so every window reports', () => {
+    for (const name of ['SelectTargets', 'Notebooks', 'NextRound'])
+      expect(
+        states.find(([n]) => n === name)![1].Catch?.map((c) => c.Next),
+        name,
+      ).toEqual(['Report']);
   });
 });

@@ -1,24 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport } from '#lib/notebook/report';
-import { completionSummary, EVENT_NOTEBOOK_LIMIT } from '#lib/notebook/report-step';
+import type { NotebookResult } from '#lib/notebook/outcomes';
+import { boundedNotebooks, buildReport } from '#lib/notebook/report';
 import { notebooksDown } from '../../../sandbox/timeline.ts';
 
+const byName = (results: NotebookResult[]) => new Map(results.map((r) => [r.name, r]));
+
 describe('buildReport', () => {
-  it('merges skipped and cycled notebooks, sorted, and counts the outcomes', () => {
+  it('merges the results, sorted, and counts the outcomes', () => {
     const report = buildReport(
-      [{ name: 'b' }, { name: 'c' }],
-      [{ name: 'a', outcome: 'skipped-exempt' }],
-      [
+      ['b', 'c'],
+      byName([
+        { name: 'a', outcome: 'skipped-exempt' },
         { name: 'b', outcome: 'patched' },
         { name: 'c', outcome: 'rolled-back' },
-      ],
+      ]),
     );
     expect(report.notebooks.map((n) => n.name)).toEqual(['a', 'b', 'c']);
     expect(report.counts).toEqual({ patched: 1, 'rolled-back': 1, 'skipped-exempt': 1 });
   });
 
   it('never drops a planned notebook whose cycle produced no result', () => {
-    const report = buildReport([{ name: 'b' }], [], [null]);
+    const report = buildReport(['b'], new Map());
     expect(report.notebooks).toEqual([expect.objectContaining({ name: 'b', outcome: 'needs-attention' })]);
   });
 });
@@ -50,24 +52,28 @@ describe('notebooksDown', () => {
   });
 });
 
-describe('completionSummary', () => {
-  it('names only the notebooks someone should look at, and at most a bounded number', () => {
-    // Prepare
-    const notebooks = [
-      ...Array.from({ length: 250 }, (_, i) => ({
-        name: `bad-${i}`,
-        outcome: 'failed' as const,
-        reason: 'x',
-      })),
-      { name: 'fine', outcome: 'patched' as const },
-    ];
+describe('boundedNotebooks', () => {
+  const many = (n: number, outcome: NotebookResult['outcome'], prefix: string): NotebookResult[] =>
+    Array.from({ length: n }, (_, i) => ({
+      name: `${prefix}-${String(i).padStart(4, '0')}`,
+      outcome,
+      reason: 'x'.repeat(40),
+    }));
+
+  it('names every notebook when they fit', () => {
+    const notebooks = many(10, 'patched', 'nb');
+    expect(boundedNotebooks(notebooks, 24 * 1024)).toEqual({ notebooks, omitted: 0 });
+  });
+
+  it('names the ones that need someone first when they do not, and stays within the bytes it was given', () => {
+    // Prepare: 1,000 patched and 100 failed, far more than 24 KiB.
+    const notebooks = [...many(1000, 'patched', 'ok'), ...many(100, 'failed', 'bad')];
     // Act
-    const summary = completionSummary(buildReport([], notebooks, []));
+    const bounded = boundedNotebooks(notebooks, 24 * 1024);
     // Assess
-    expect(summary.total).toBe(251);
-    expect(summary.counts).toEqual({ failed: 250, patched: 1 });
-    expect(summary.notebooks).toHaveLength(EVENT_NOTEBOOK_LIMIT);
-    expect(summary.notebooks.some((n) => n.name === 'fine')).toBe(false);
-    expect(summary.notebooksOmitted).toBe(50);
+    expect(Buffer.byteLength(JSON.stringify(bounded.notebooks))).toBeLessThanOrEqual(24 * 1024);
+    expect(bounded.notebooks.filter((n) => n.outcome === 'failed')).toHaveLength(100);
+    expect(bounded.omitted).toBe(1100 - bounded.notebooks.length);
+    expect(bounded.omitted).toBeGreaterThan(0);
   });
 });

@@ -9,6 +9,7 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { callAws, translateAwsError } from '../errors.ts';
+import { TransientAwsError } from '../../errors.ts';
 import { needs } from '../../iam.ts';
 import { conditionalWrite, type LedgerClients } from './client.ts';
 
@@ -109,6 +110,11 @@ export const putWindowItems = needs(
         names: json(names),
         expiresAt: expiry(nowMs),
       })),
+      {
+        ...key(roundKey(requestId, 'skipped')),
+        names: json(skipped.map((r) => r.name)),
+        expiresAt: expiry(nowMs),
+      },
       ...skipped.map((result) => ({
         ...key(resultKey(requestId, result.name)),
         result: json(result),
@@ -373,6 +379,12 @@ export const admitNotebook = needs(
   },
 );
 
+const TRANSIENT_REASONS = new Set([
+  'TransactionConflict',
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+]);
+
 /** Runs a transaction; `undefined` when it was written, else which guarded item refused it. */
 async function transact<W extends string>(
   dynamodb: LedgerClients['dynamodb'],
@@ -388,6 +400,15 @@ async function transact<W extends string>(
       const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
       if (failed >= 0 && reasons.every((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'None'))
         return items[failed]!.why;
+      // Another transaction on the same items, or throttling: nothing was written, and trying again will do.
+      if (reasons.some((r) => TRANSIENT_REASONS.has(r.Code ?? '')))
+        throw new TransientAwsError(
+          `TransactionCanceledException: ${reasons.map((r) => r.Code).join(', ')}`,
+          {
+            cause: err,
+            resource,
+          },
+        );
     }
     throw translateAwsError(err, resource);
   }
