@@ -28,6 +28,7 @@ const expected: Record<string, string[]> = {
   'securityhub-sagemaker1-direct-internet.json': ['securityhub-notebook-finding'],
   'securityhub-sagemaker3-archived.json': [],
   'securityhub-sagemaker3-consolidated.json': ['securityhub-notebook-finding'],
+  'stepfunctions-notebook-patch-timed-out.json': ['notebook-patch-ended'],
   'securityhub-sagemaker3-passed.json': [],
   'securityhub-sagemaker3-per-standard.json': ['securityhub-notebook-finding'],
   'securityhub-sagemaker8-consolidated.json': ['securityhub-notebook-finding'],
@@ -41,6 +42,7 @@ describe('events/rules.json', () => {
       'triggersFromFinding',
       'triggersFromConfig',
       'endpointAlarmFired',
+      'notebookReport',
     ]);
 
     // Act
