@@ -46,6 +46,23 @@ describe('patch requests', () => {
     expect(byField['policy.maxErrors']).toMatch(/count .* or a percentage.*got "150%"/);
   });
 
+  it('accepts only the instance types and platforms the API model knows, before anything is stopped', () => {
+    const issues = issuesOf(() =>
+      parsePatchRequest({
+        ...valid,
+        settings: { instanceType: 'ml.t3.mega', platformIdentifier: 'notebook-al3-v1' },
+      }),
+    );
+    const byField = Object.fromEntries(issues.map((i) => [i.field, i.message]));
+    expect(byField['settings.instanceType']).toMatch(/instance type the API accepts.*got "ml.t3.mega"/);
+    expect(byField['settings.platformIdentifier']).toMatch(/notebook-al2023-v1.*got "notebook-al3-v1"/);
+    const ok = parsePatchRequest({
+      ...valid,
+      settings: { instanceType: 'ml.g5.xlarge', platformIdentifier: 'notebook-al2023-v1' },
+    });
+    expect(ok.settings).toEqual({ instanceType: 'ml.g5.xlarge', platformIdentifier: 'notebook-al2023-v1' });
+  });
+
   it('rejects unknown fields so a typo does not pass silently', () => {
     const issues = issuesOf(() => parsePatchRequest({ ...valid, settings: { rootacess: 'Disabled' } }));
     expect(issues[0]).toMatchObject({ field: 'settings' });
