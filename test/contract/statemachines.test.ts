@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
+import { CYCLE_STEPS } from '#lib/notebook/cycle-steps';
 import { WINDOW_TIMEOUT_SECONDS } from '#lib/notebook/selection';
 import { loadDefinition } from '../../sandbox/executions.ts';
 import { handlerFile, STATE_MACHINES } from '../../sandbox/lambda.ts';
@@ -53,9 +54,11 @@ describe('notebook-patch', () => {
   const { definition } = loadDefinition('notebook-patch');
   const states = statesOf(definition.States as Record<string, State>);
 
-  it('routes a cycle step to its Wait or to Done, the only two `next` values the step returns', () => {
+  it('routes every `next` a cycle step returns to the state of that name: Wait, each step, and Done', () => {
     const route = states.find(([n]) => n === 'Route')![1];
-    expect((route.Choices ?? []).map((c) => [c.StringEquals, c.Next])).toEqual([['Wait', 'Wait']]);
+    const routed = (route.Choices ?? []).map((c) => c.StringEquals);
+    expect(new Set(routed)).toEqual(new Set(['Wait', ...Object.keys(CYCLE_STEPS)]));
+    for (const choice of route.Choices ?? []) expect(choice.Next).toBe(choice.StringEquals);
     expect(route.Default).toBe('Done');
   });
 

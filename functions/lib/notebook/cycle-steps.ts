@@ -17,6 +17,7 @@ import {
   notAdmitted,
   refused,
   type Act,
+  type Action,
   type CycleFacts,
   type Decision,
   type Lease,
@@ -26,10 +27,17 @@ import {
 import { ERROR_OUTCOMES } from './outcomes.ts';
 
 /**
- * The cycle step: one Lambda that moves one notebook's cycle forward by one decision (cycle.ts decides,
- * this acts). It reads the notebook's lease and status, writes the intent of a change to the lease BEFORE
- * making the change, makes it, and tells the state machine how long to wait before the next look. Run it
- * again at any point — after a crash, a lost answer, a timeout — and it carries on from the ledger.
+ * The cycle steps: each moves one notebook's cycle forward by one decision (cycle.ts decides, these act). A
+ * step reads the notebook's lease and status, decides, writes the intent of a change to the lease BEFORE
+ * making it, makes it, and tells the state machine what comes next. Run any step again at any point —
+ * after a crash, a lost answer, a timeout — and it carries on from the ledger.
+ *
+ * Every step decides the same way; each may make only its own kind of change (least privilege, and a fault
+ * injected into `notebook/stop` means a fault around a Stop). When the decision is another step's change,
+ * the step routes there without acting, and that step decides again before it acts.
+ *
+ *   Stop ─(the first look: admit, stop)→ Wait → Check ─(start a stopped notebook of its cycle)→ Wait → Check … Done
+ *     └→ ApplySettings / Restore (updates) / Start (a Failed notebook's first start)     Catch → Recover
  */
 
 /** What the notebook steps talk to; handlers pass the module-level clients, tests their own. */
@@ -50,10 +58,32 @@ export interface CycleInput {
   error?: { Error?: string; Cause?: string };
 }
 
+/** The steps of a cycle: the ASL's Task state names, and the change each may make. */
+export const CYCLE_STEPS = {
+  Stop: 'stop',
+  Check: 'start',
+  ApplySettings: 'update',
+  Restore: 'update',
+  Start: 'start',
+  Recover: 'start',
+} as const satisfies Record<string, Action['op']>;
+export type CycleStep = keyof typeof CYCLE_STEPS;
+
 export interface CycleState extends Omit<CycleInput, 'error'> {
-  next: 'Wait' | 'Done';
+  next: 'Wait' | 'Done' | CycleStep;
   wait?: number;
 }
+
+/** The step that makes a decided change. */
+function stepFor(decision: Act): CycleStep {
+  if (decision.action.op === 'stop') return 'Stop';
+  if (decision.action.op === 'start') return 'Start';
+  return decision.lease.phase === 'restoring' ? 'Restore' : 'ApplySettings';
+}
+
+/** Whether `step` may make the change `decision` asks for (Recover restores too: it makes a notebook safe). */
+const mayMake = (step: CycleStep, decision: Act) =>
+  CYCLE_STEPS[step] === decision.action.op || (step === 'Recover' && decision.action.op === 'update');
 
 /** The slack a lease outlives its window's hardEnd by, so a window reporting late still owns its notebooks. */
 const LEASE_MARGIN_MS = 3600_000;
@@ -102,19 +132,24 @@ export function describeStepError(error: { Error?: string; Cause?: string } | un
 const refusedStatus = (err: unknown) =>
   err instanceof AwsRequestError ? /Status \((\w+)\) not in/.exec(err.message)?.[1] : undefined;
 
-export const cyclePermissions = permissionsOf(
-  readCycle,
-  admitNotebook,
-  writeNotebookState,
-  finishNotebook,
-  describeNotebook,
-  stopNotebook,
-  startNotebook,
-  updateNotebook,
-);
+const common = [readCycle, admitNotebook, writeNotebookState, finishNotebook, describeNotebook] as const;
 
-/** Moves one notebook's cycle forward by one decision; see the file's opening comment. */
-export async function advanceCycle(input: CycleInput, deps: NotebookDeps): Promise<CycleState> {
+/** Each step's permissions: what every step reads and writes, and its own change. */
+export const cyclePermissions: Record<CycleStep, ReturnType<typeof permissionsOf>> = {
+  Stop: permissionsOf(...common, stopNotebook),
+  Check: permissionsOf(...common, startNotebook),
+  ApplySettings: permissionsOf(...common, updateNotebook),
+  Restore: permissionsOf(...common, updateNotebook),
+  Start: permissionsOf(...common, startNotebook),
+  Recover: permissionsOf(...common, startNotebook, updateNotebook),
+};
+
+/** Moves one notebook's cycle forward by one decision, as `step`; see the file's opening comment. */
+export async function advanceCycle(
+  step: CycleStep,
+  input: CycleInput,
+  deps: NotebookDeps,
+): Promise<CycleState> {
   const { error, ...carried } = input;
   const { requestId } = input.window;
   const [{ notebook, finished }, observed] = await Promise.all([
@@ -135,7 +170,7 @@ export async function advanceCycle(input: CycleInput, deps: NotebookDeps): Promi
   // A change refused because the status moved under caretaker's feet is decided again on the new status.
   for (let look = 0; ; look++) {
     const decision = decide(facts);
-    const done = await carryOut(decision, facts, deps);
+    const done = await carryOut(step, decision, facts, deps);
     if (done) return { ...carried, ...done };
     if (look === 2) throw new AwsRequestError(`the status of ${input.name} kept changing under caretaker`);
     const again = await readCycle(deps.ledger, requestId, input.name);
@@ -150,6 +185,7 @@ export async function advanceCycle(input: CycleInput, deps: NotebookDeps): Promi
 
 /** Carries a decision out; `undefined` when a change met a status it did not expect (look again). */
 async function carryOut(
+  step: CycleStep,
   decision: Decision,
   facts: CycleFacts,
   deps: NotebookDeps,
@@ -164,6 +200,7 @@ async function carryOut(
       await finish(decision, facts, deps);
       return { next: 'Done' };
     case 'act':
+      if (!mayMake(step, decision)) return { next: stepFor(decision) };
       if (decision.admit) {
         const admitted = await admitNotebook(deps.ledger, {
           requestId: terms.requestId,
@@ -173,13 +210,14 @@ async function carryOut(
           ...(decision.admit.slot ? { slot: { scope: terms.scope, max: terms.maxConcurrency } } : {}),
           nowMs: facts.now,
         });
-        if (!admitted.admitted) return carryOut(notAdmitted(facts, admitted.why), facts, deps);
+        if (!admitted.admitted) return carryOut(step, notAdmitted(facts, admitted.why), facts, deps);
       } else if (!(await writeState(facts, decision.lease, deps))) return lost(facts, deps);
-      return change(decision, facts, deps);
+      return change(step, decision, facts, deps);
   }
 }
 
 async function change(
+  step: CycleStep,
   decision: Act,
   facts: CycleFacts,
   deps: NotebookDeps,
@@ -200,7 +238,7 @@ async function change(
       ...facts,
       lease: { ...facts.lease, ...decision.lease, owner: facts.terms.requestId },
     };
-    return carryOut(refused(owned, action, (err as Error).message), owned, deps);
+    return carryOut(step, refused(owned, action, (err as Error).message), owned, deps);
   }
   logger.info('changed', { notebook: name, action: action.op, phase: decision.lease.phase });
   return { next: 'Wait', wait: decision.seconds };

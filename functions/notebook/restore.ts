@@ -1,0 +1,6 @@
+import { lambdaHandler } from '#lib/handler';
+import { advanceCycle, cyclePermissions, type CycleInput } from '#lib/notebook/cycle-steps';
+import { notebookDeps } from '#lib/notebook/deps';
+
+export const permissions = cyclePermissions.Restore;
+export const handler = lambdaHandler((input: CycleInput) => advanceCycle('Restore', input, notebookDeps));
