@@ -3,6 +3,7 @@ import { VirtualClock } from './clock.ts';
 import { createCloudWatchService } from './emulator/cloudwatch.ts';
 import { createEndpointService } from './emulator/endpoints.ts';
 import { startEmulator, type BusEvent } from './emulator/index.ts';
+import { createTaggingService } from './emulator/tagging.ts';
 import { createServiceQuotasService } from './emulator/servicequotas.ts';
 import { Executions, type ExecutionRecord, type HistoryEvent } from './executions.ts';
 import type { Fleet } from './fleet.ts';
@@ -141,6 +142,7 @@ export async function runSandbox(
       call: (caller, service, operation) => executions.countCall(caller?.execution, service, operation),
       starting: (name, trigger) => pendingTriggers.set(name, trigger),
     });
+    emulator.register(createTaggingService(emulator.notebooks));
     const router = await Router.load(lambdas);
     const emitted: BusEvent[] = [];
     const ignoredEvents: SandboxResult['ignoredEvents'] = [];

@@ -40,6 +40,8 @@ type Json = Record<string, unknown>;
 const validation = (message: string) => new AwsApiError('ValidationException', message);
 const TYPES = ['S', 'N', 'B', 'BOOL', 'NULL', 'M', 'L', 'SS', 'NS', 'BS'];
 const MAX_BATCH_WRITES = 25;
+const MAX_BATCH_GETS = 100;
+const MAX_TRANSACT_ITEMS = 100;
 // Query stops at 1 MB of items read; here an item's size is its JSON text, a little above DynamoDB's count.
 const MAX_PAGE_BYTES = 1024 * 1024;
 
@@ -706,8 +708,69 @@ export function createDynamoService(schemas: Record<string, KeySchema>): DynamoS
       return `${table}/${JSON.stringify(input.ExpressionAttributeValues ?? {})}`;
     if (input.RequestItems !== undefined)
       return `${Object.keys(input.RequestItems as object).join(',')}/batch#${digest(JSON.stringify(input.RequestItems))}`;
+    if (input.TransactItems !== undefined)
+      return `transaction#${digest(JSON.stringify(input.TransactItems))}`;
     return table;
   };
+
+  /**
+   * One action of a transaction, checked and ready: whether its condition holds on the item as stored, and
+   * the write to make when every condition of the transaction holds.
+   */
+  const transactAction = (entry: Json, index: number) => {
+    const kinds = ['ConditionCheck', 'Put', 'Update', 'Delete'].filter((k) => entry?.[k] !== undefined);
+    if (kinds.length !== 1)
+      throw validation(
+        `TransactItems[${index}]: expected exactly one of ConditionCheck, Put, Update, Delete`,
+      );
+    const kind = kinds[0]!;
+    const input = entry[kind] as Json;
+    const common = [
+      'TableName',
+      'ConditionExpression',
+      'ExpressionAttributeNames',
+      'ExpressionAttributeValues',
+      'ReturnValuesOnConditionCheckFailure',
+    ];
+    const table = tableOf(input);
+    const placeholders = placeholdersOf(input);
+    let key: string;
+    let write: (() => void) | undefined;
+    if (kind === 'Put') {
+      refuseOthers('TransactWriteItems Put', input, [...common, 'Item']);
+      const item = checkItem(input.Item, 'Put.Item');
+      key = table.itemKeyOf(item);
+      write = () => table.items.set(key, clone(item));
+    } else if (kind === 'Update') {
+      refuseOthers('TransactWriteItems Update', input, [...common, 'Key', 'UpdateExpression']);
+      const keyItem = checkItem(input.Key, 'Update.Key');
+      key = table.keyOf(keyItem);
+      if (typeof input.UpdateExpression !== 'string') throw validation('Update.UpdateExpression is required');
+      const { actions } = parseUpdate(input.UpdateExpression, placeholders, table.keyNames);
+      write = () => {
+        const item: Item = clone(table.items.get(key) ?? keyItem);
+        for (const action of actions) action(item);
+        table.items.set(key, item);
+      };
+    } else {
+      refuseOthers(`TransactWriteItems ${kind}`, input, [...common, 'Key']);
+      key = table.keyOf(checkItem(input.Key, `${kind}.Key`));
+      if (kind === 'Delete') write = () => table.items.delete(key);
+      else if (typeof input.ConditionExpression !== 'string')
+        throw validation('ConditionCheck.ConditionExpression is required');
+    }
+    const condition = conditionOf(input, placeholders);
+    placeholders.checkAllUsed();
+    const old = table.items.get(key);
+    return {
+      target: `${String(input.TableName)}/${key}`,
+      holds: !condition || condition(old),
+      old: input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' ? old : undefined,
+      write,
+    };
+  };
+  // ClientRequestToken → the transaction's digest: a repeat within 10 minutes succeeds without writing again.
+  const tokens = new Map<string, { digest: string; at: number }>();
 
   return {
     targetPrefix: 'DynamoDB_20120810',
@@ -886,6 +949,84 @@ export function createDynamoService(schemas: Record<string, KeySchema>): DynamoS
         }
         for (const write of writes) write();
         return { UnprocessedItems: {} };
+      },
+
+      BatchGetItem: (input) => {
+        refuseOthers('BatchGetItem', input, ['RequestItems', 'ReturnConsumedCapacity']);
+        const requests = input.RequestItems as Record<string, Json> | undefined;
+        if (!requests || typeof requests !== 'object' || Object.keys(requests).length === 0)
+          throw validation(
+            "1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must not be null",
+          );
+        const responses: Record<string, Item[]> = {};
+        let count = 0;
+        for (const [name, request] of Object.entries(requests)) {
+          refuseOthers(`BatchGetItem RequestItems.${name}`, request ?? {}, ['Keys', 'ConsistentRead']);
+          const table = tableOf({ TableName: name });
+          const keys = Array.isArray(request?.Keys) ? (request.Keys as unknown[]) : [];
+          const seen = new Set<string>();
+          responses[name] = [];
+          for (const raw of keys) {
+            const key = table.keyOf(checkItem(raw, 'Keys'));
+            if (seen.has(key)) throw validation('Provided list of item keys contains duplicates');
+            seen.add(key);
+            const item = table.items.get(key);
+            if (item) responses[name]!.push(clone(item));
+          }
+          count += keys.length;
+        }
+        if (count > MAX_BATCH_GETS) throw validation('Too many items requested for the BatchGetItem call');
+        return { Responses: responses, UnprocessedKeys: {} };
+      },
+
+      // All or nothing, as DynamoDB documents TransactWriteItems: every condition is checked first; one that
+      // fails cancels the whole transaction with a reason per action, and nothing is written.
+      TransactWriteItems: (input, ctx) => {
+        refuseOthers('TransactWriteItems', input, [
+          'TransactItems',
+          'ClientRequestToken',
+          'ReturnConsumedCapacity',
+          'ReturnItemCollectionMetrics',
+        ]);
+        const items = input.TransactItems;
+        if (!Array.isArray(items) || items.length === 0 || items.length > MAX_TRANSACT_ITEMS)
+          throw validation(
+            `1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TRANSACT_ITEMS} and greater than or equal to 1`,
+          );
+        const token = typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : undefined;
+        const request = digest(JSON.stringify(items));
+        const earlier = token ? tokens.get(token) : undefined;
+        if (earlier && ctx.now() - earlier.at < 10 * 60_000) {
+          if (earlier.digest !== request)
+            throw new AwsApiError(
+              'IdempotentParameterMismatchException',
+              'The request uses the same client token as a previous, but non-identical request.',
+            );
+          return {};
+        }
+        const actions = (items as Json[]).map(transactAction);
+        if (new Set(actions.map((a) => a.target)).size !== actions.length)
+          throw validation('Transaction request cannot include multiple operations on one item');
+        if (actions.some((a) => !a.holds)) {
+          const reasons = actions.map((a) =>
+            a.holds
+              ? { Code: 'None' }
+              : {
+                  Code: 'ConditionalCheckFailed',
+                  Message: 'The conditional request failed',
+                  ...(a.old ? { Item: clone(a.old) } : {}),
+                },
+          );
+          throw new AwsApiError(
+            'TransactionCanceledException',
+            `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`,
+            400,
+            { CancellationReasons: reasons },
+          );
+        }
+        for (const action of actions) action.write?.();
+        if (token) tokens.set(token, { digest: request, at: ctx.now() });
+        return {};
       },
     },
   };

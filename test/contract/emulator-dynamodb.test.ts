@@ -1,4 +1,5 @@
 import {
+  BatchGetItemCommand,
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
@@ -6,6 +7,8 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
   paginateQuery,
   type AttributeValue,
@@ -606,5 +609,149 @@ describe('BatchWriteItem', () => {
     // Assess: the API reference's BatchWriteItem lists these among the cases that reject the entire batch.
     expect(error).toMatchObject({ name: 'ValidationException', message });
     expect(emulator.ledger.items(TABLE)).toEqual([]);
+  });
+});
+
+// TransactWriteItems and BatchGetItem, as the DynamoDB API reference describes them: a transaction is all or
+// nothing (every condition first, a CancellationReasons entry per action, "None" for those that held), and a
+// ClientRequestToken makes a repeat within 10 minutes a no-op; BatchGetItem takes up to 100 distinct keys.
+describe('the ledger in transactions', () => {
+  const pk = (value: string) => ({ pk: { S: value } });
+
+  it('writes every action of a transaction whose conditions hold, comparing attributes with each other', async () => {
+    // Prepare
+    const { client } = await ledger();
+    await client.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: { ...pk('window#w'), failures: { N: '0' }, tolerated: { N: '1' } },
+      }),
+    );
+    // Act
+    await client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: TABLE,
+              Key: pk('window#w'),
+              UpdateExpression: 'ADD admitted :one',
+              ConditionExpression: 'attribute_exists(pk) AND failures <= tolerated',
+              ExpressionAttributeValues: { ':one': { N: '1' } },
+            },
+          },
+          {
+            Update: {
+              TableName: TABLE,
+              Key: pk('notebook#nb-1'),
+              UpdateExpression: 'SET #owner = :me REMOVE leftDown',
+              ConditionExpression: 'attribute_not_exists(#owner) OR #owner = :me',
+              ExpressionAttributeNames: { '#owner': 'owner' },
+              ExpressionAttributeValues: { ':me': { S: 'w' } },
+            },
+          },
+        ],
+      }),
+    );
+    // Assess
+    const window = await client.send(new GetItemCommand({ TableName: TABLE, Key: pk('window#w') }));
+    const notebook = await client.send(new GetItemCommand({ TableName: TABLE, Key: pk('notebook#nb-1') }));
+    expect(window.Item?.admitted).toEqual({ N: '1' });
+    expect(notebook.Item?.owner).toEqual({ S: 'w' });
+  });
+
+  it('cancels the whole transaction when one condition fails, with a reason per action, and writes nothing', async () => {
+    // Prepare
+    const { client } = await ledger();
+    await client.send(
+      new PutItemCommand({ TableName: TABLE, Item: { ...pk('notebook#nb-1'), owner: { S: 'other' } } }),
+    );
+    // Act
+    const error = await client
+      .send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: TABLE, Item: { ...pk('result#w#nb-1'), outcome: { S: 'patched' } } } },
+            {
+              Update: {
+                TableName: TABLE,
+                Key: pk('notebook#nb-1'),
+                UpdateExpression: 'REMOVE #owner',
+                ConditionExpression: '#owner = :me',
+                ExpressionAttributeNames: { '#owner': 'owner' },
+                ExpressionAttributeValues: { ':me': { S: 'w' } },
+              },
+            },
+          ],
+        }),
+      )
+      .catch((e: unknown) => e as TransactionCanceledException);
+    // Assess
+    expect(error).toBeInstanceOf(TransactionCanceledException);
+    expect((error as TransactionCanceledException).CancellationReasons?.map((r) => r.Code)).toEqual([
+      'None',
+      'ConditionalCheckFailed',
+    ]);
+    const result = await client.send(new GetItemCommand({ TableName: TABLE, Key: pk('result#w#nb-1') }));
+    expect(result.Item).toBeUndefined();
+  });
+
+  it('does not apply a transaction twice for the same client request token, and refuses two actions on one item', async () => {
+    // Prepare
+    const { client } = await ledger();
+    const add = (token: string) =>
+      new TransactWriteItemsCommand({
+        ClientRequestToken: token,
+        TransactItems: [
+          {
+            Update: {
+              TableName: TABLE,
+              Key: pk('slots#g'),
+              UpdateExpression: 'ADD down :one',
+              ExpressionAttributeValues: { ':one': { N: '1' } },
+            },
+          },
+        ],
+      });
+    // Act
+    await client.send(add('t-1'));
+    await client.send(add('t-1'));
+    await client.send(add('t-2'));
+    const twice = await client
+      .send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: TABLE, Item: pk('x') } },
+            { Delete: { TableName: TABLE, Key: pk('x') } },
+          ],
+        }),
+      )
+      .catch((e: Error) => e);
+    // Assess
+    const slots = await client.send(new GetItemCommand({ TableName: TABLE, Key: pk('slots#g') }));
+    expect(slots.Item?.down).toEqual({ N: '2' });
+    expect((twice as Error).message).toMatch(/multiple operations on one item/);
+  });
+
+  it('reads up to 100 distinct keys in one BatchGetItem, leaving out the ones that do not exist', async () => {
+    // Prepare
+    const { client } = await ledger();
+    await client.send(new PutItemCommand({ TableName: TABLE, Item: { ...pk('a'), v: { N: '1' } } }));
+    // Act
+    const out = await client.send(
+      new BatchGetItemCommand({
+        RequestItems: { [TABLE]: { Keys: [pk('a'), pk('b')], ConsistentRead: true } },
+      }),
+    );
+    const tooMany = await client
+      .send(
+        new BatchGetItemCommand({
+          RequestItems: { [TABLE]: { Keys: Array.from({ length: 101 }, (_, i) => pk(`k${i}`)) } },
+        }),
+      )
+      .catch((e: Error) => e);
+    // Assess
+    expect(out.Responses?.[TABLE]).toEqual([{ ...pk('a'), v: { N: '1' } }]);
+    expect((tooMany as Error).message).toMatch(/Too many items requested for the BatchGetItem call/);
   });
 });

@@ -156,7 +156,10 @@ ${running(['nb-2', 'nb-3', 'nb-4'])}`);
     ]);
     expect(run.result.executions[0]!.output).toMatchObject({
       dryRun: true,
-      plan: [{ name: 'nb-1' }, { name: 'nb-2' }],
+      plan: [
+        { name: 'nb-1', reason: expect.stringMatching(/would be stopped/) },
+        { name: 'nb-2', reason: expect.stringMatching(/would be stopped/) },
+      ],
     });
     expect(mutatingCalls(run)).toBe(0);
   });
@@ -173,12 +176,16 @@ ${running(['nb-2', 'nb-3', 'nb-4'])}`);
     expect(mutatingCalls(run)).toBe(0);
   });
 
-  it('refuses a lifecycle config that does not exist before its first change', async () => {
+  it('refuses a lifecycle config that does not exist before its first change, and says so on the bus', async () => {
     const run = await runFleet(fleetOf(running(['nb-1'])), [
       patchRequested({ targets: { names: ['nb-1'] }, settings: { lifecycleConfigName: 'lc-v3' } }),
     ]);
-    expect(run.result.executions[0]).toMatchObject({ status: 'FAILED', error: { error: 'ValidationError' } });
-    expect(run.result.executions[0]!.error!.cause).toMatch(/settings.lifecycleConfigName.*lc-v3/);
+    expect(run.result.executions[0]).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'rejected' } });
+    const rejected = run.result.events.find((e) => e['detail-type'] === 'Request Rejected');
+    expect(rejected?.detail).toMatchObject({
+      errors: [{ field: 'settings.lifecycleConfigName', message: expect.stringMatching(/lc-v3.*does not exist/) }],
+    });
+    expect(run.result.events.map((e) => e['detail-type'])).toContain('Notebook Patch Completed');
     expect(mutatingCalls(run)).toBe(0);
   });
 
@@ -199,7 +206,7 @@ ${running(['nb-2', 'nb-3', 'nb-4'])}`);
     expect(run.result.executions[0]!.stats.sagemakerCalls.StopNotebookInstance).toBe(1);
   });
 
-  it('lets the first of two windows racing for one notebook patch it, and reports the other as busy', async () => {
+  it('lets the first of two windows racing for one notebook patch it, and the other wait and find it patched', async () => {
     const first = patchRequested({ targets: { names: ['nb-1'] } }, { id: 'race-first' });
     const second = patchRequested(
       { targets: { names: ['nb-1'] }, reason: 'another ticket' },
@@ -207,8 +214,8 @@ ${running(['nb-2', 'nb-3', 'nb-4'])}`);
     );
     const run = await runFleet(fleetOf(running(['nb-1'])), [first, second]);
     const outcomesOf = run.result.executions.map((_, i) => outcomes(run, i)['nb-1']).sort();
-    expect(outcomesOf).toEqual(['patched', 'skipped-busy']);
-    expect(notebook(run, 'nb-1')).toMatchObject({ status: 'InService', platformRelease: '2026.11' });
+    expect(outcomesOf).toEqual(['already-patched', 'patched']);
+    expect(notebook(run, 'nb-1')).toMatchObject({ status: 'InService', platformRelease: '2026.11', stops: 1, starts: 1 });
   });
 
   it('never leaves a notebook down silently when SageMaker keeps failing its start', async () => {
@@ -220,8 +227,8 @@ ${running(['nb-2', 'nb-3', 'nb-4'])}`);
     const [nb] = (
       run.result.executions[0]!.output as { notebooks: Array<{ outcome: string; reason?: string }> }
     ).notebooks;
-    expect(nb).toMatchObject({ outcome: 'needs-attention' });
-    expect(nb!.reason).toMatch(/InternalFailure[\s\S]*restarting it failed too/);
+    expect(nb).toMatchObject({ outcome: 'needs-attention', status: 'Stopped' });
+    expect(nb!.reason).toMatch(/did not start it[\s\S]*InternalFailure[\s\S]*left Stopped/);
     expect(notebook(run, 'nb-1').status).toBe('Stopped');
     expect(run.result.events[0]!.detail).toMatchObject({ counts: { 'needs-attention': 1 } });
   });

@@ -230,7 +230,16 @@ async function change(
     else await updateNotebook(deps.sagemaker, name, action.change);
   } catch (err) {
     const status = refusedStatus(err);
-    if (!status) throw err;
+    if (!status) {
+      // Remember why the change failed, so the report can say it if the cycle ends over it; best effort:
+      // the step fails either way, and its retry decides again.
+      await writeState(
+        facts,
+        { ...decision.lease, lastError: `${(err as Error).name}: ${(err as Error).message}` },
+        deps,
+      ).catch(() => false);
+      throw err;
+    }
     // A race (the status moved since caretaker looked, or a retried call met its own earlier effect) is
     // looked at again; a refusal from the very status caretaker decided on is SageMaker saying no.
     if (status !== facts.observed?.status) return undefined;

@@ -84,6 +84,8 @@ export interface Lease {
   /** Whose notebooks-down slot this cycle holds (taken for a notebook that was running). */
   slot?: string | undefined;
   failureReason?: string | undefined;
+  /** The last error a change met (a call that failed beyond its retries): the report says it. */
+  lastError?: string | undefined;
   /** The outcome to report once the notebook is back in service (after a restore or a recovery). */
   pending?: { outcome: Outcome; reason: string } | undefined;
   /** The last cycle that ended (any window): when it brought the notebook back, and how it ended. */
@@ -240,9 +242,13 @@ function finish(facts: CycleFacts, outcome: Outcome, reason: string): Decision {
   const back = status === 'InService';
   const down = wasRunning(facts.lease) && !back && facts.observed !== undefined;
   const left = !back && facts.observed && outcome !== 'settings-applied' ? `; left ${status}` : '';
+  // The error that brought the cycle here (a step or a change that failed beyond its retries) belongs in
+  // the report.
+  const error = facts.error ?? facts.lease?.lastError;
+  const cause = error && !reason.includes(error) ? `; last error: ${error}` : '';
   return {
     kind: 'finish',
-    result: result(facts, outcome, `${reason}${left}`),
+    result: result(facts, outcome, `${reason}${cause}${left}`),
     owned: true,
     releaseSlot: back || facts.observed === undefined,
     ...(down ? { leftDown: status } : {}),
@@ -251,7 +257,8 @@ function finish(facts: CycleFacts, outcome: Outcome, reason: string): Decision {
 }
 
 function act(facts: CycleFacts, action: Action, lease: Partial<Lease>, seconds: number): Act {
-  return { kind: 'act', action, lease: { ...lease, phaseSince: facts.now }, seconds };
+  // A new change starts with a clean slate: an error an earlier change met no longer explains anything.
+  return { kind: 'act', action, lease: { ...lease, phaseSince: facts.now, lastError: undefined }, seconds };
 }
 
 /**

@@ -8,7 +8,7 @@ import { abandon, type WindowTerms } from './cycle.ts';
 import { describeStepError, finish, observe, toLease, type NotebookDeps } from './cycle-steps.ts';
 import type { NotebookResult } from './outcomes.ts';
 import { boundedNotebooks, buildReport, QUIET_OUTCOMES, type PatchReport } from './report.ts';
-import type { Selection } from './selection.ts';
+import type { PlanEntry, Selection } from './selection.ts';
 
 /**
  * The last step of notebook-patch, and its safety net: it reads every notebook's result from the ledger,
@@ -37,6 +37,8 @@ export interface ReportInput {
 export interface PatchOutput {
   requestId: string;
   dryRun: boolean;
+  /** A dry run's plan: the notebooks it would cycle, and what it would do. */
+  plan?: PlanEntry[];
   outcome: 'reported' | 'rejected' | 'failed';
   counts: PatchReport['counts'];
   total: number;
@@ -83,11 +85,9 @@ export async function reportWindow(input: ReportInput, deps: NotebookDeps): Prom
       },
     ]);
   } else if (selection?.dryRun) {
-    output = summary(
-      requestId,
-      true,
-      buildReport([], new Map((selection.plan ?? []).map((n) => [n.name, n]))),
-    );
+    const skipped = buildReport([], new Map((selection.skippedResults ?? []).map((n) => [n.name, n])));
+    const plan = selection.plan ?? [];
+    output = { ...summary(requestId, true, skipped), plan, total: skipped.notebooks.length + plan.length };
   } else {
     const window = await readWindow(deps.ledger, requestId);
     if (!window) {
@@ -119,6 +119,7 @@ export async function reportWindow(input: ReportInput, deps: NotebookDeps): Prom
         finishedAt: new Date(deps.now()).toISOString(),
         counts: output.counts,
         total: output.total,
+        ...(output.plan ? { plan: boundedPlan(output.plan) } : {}),
         notebooks: listed.notebooks.filter((n) => !QUIET_OUTCOMES.has(n.outcome)),
         ...(listed.omitted > 0 ? { notebooksOmitted: listed.omitted } : {}),
         ...(output.error ? { error: output.error } : {}),
@@ -130,6 +131,15 @@ export async function reportWindow(input: ReportInput, deps: NotebookDeps): Prom
     metrics.addMetric(`Notebooks.${outcome}`, 'Count', count);
   metrics.addMetric('PatchWindows', 'Count', 1);
   return output;
+}
+
+/** A dry run's plan in the Completed event: every entry while the event stays small, then a count. */
+function boundedPlan(plan: PlanEntry[]) {
+  const { notebooks, omitted } = boundedNotebooks(
+    plan.map((p) => ({ ...p, outcome: 'not-started' as const })),
+    EVENT_BYTES,
+  );
+  return { notebooks: notebooks.map(({ name, reason }) => ({ name, reason })), omitted };
 }
 
 function summary(requestId: string, dryRun: boolean, report: PatchReport): PatchOutput {

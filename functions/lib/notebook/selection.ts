@@ -37,6 +37,12 @@ export interface SelectionDeps extends NotebookDeps {
   tagging: ResourceGroupsTaggingAPIClient;
 }
 
+/** What a dry run says it would do to a notebook. */
+export interface PlanEntry {
+  name: string;
+  reason: string;
+}
+
 export interface Selection {
   requestId: string;
   dryRun: boolean;
@@ -47,8 +53,10 @@ export interface Selection {
   rounds: number;
   planned: number;
   skipped: number;
-  /** A dry run's plan: what the window would do to each notebook. */
-  plan?: NotebookResult[];
+  /** A dry run's plan: what the window would do to each notebook it would cycle… */
+  plan?: PlanEntry[];
+  /** …and, since a dry run writes nothing to the ledger, the notebooks it would skip. */
+  skippedResults?: NotebookResult[];
   /** The request could not be carried out; nothing was changed. */
   rejected?: FieldIssue[];
 }
@@ -95,7 +103,7 @@ export async function selectTargets(
     rounds: rounds.length,
   };
   if (request.policy.dryRun)
-    return { ...base, dryRun: true, plan: [...plan.map(toPlanned(window)), ...skipped] };
+    return { ...base, dryRun: true, plan: plan.map(toPlanned(window)), skippedResults: skipped };
   await putWindow(
     deps.ledger,
     { requestId: request.requestId, tolerated: window.tolerated, rounds: rounds.length },
@@ -202,12 +210,11 @@ export function windowTerms(request: PatchRequest, planned: number, startedAt: n
 /** A dry run's word on a planned notebook: it would be cycled (and within the window's time, or not). */
 const toPlanned =
   (window: WindowTerms) =>
-  ({ name }: { name: string }, index: number): NotebookResult => {
+  ({ name }: { name: string }, index: number): PlanEntry => {
     const wave = Math.floor(index / window.maxConcurrency);
     const finishes = window.requestedAt + (wave + 1) * cycleSeconds(window.timing, true) * 1000;
     return {
       name,
-      outcome: 'not-started',
       reason:
         finishes <= window.hardEnd
           ? 'dry run: would be stopped, updated if asked, started and verified'

@@ -33,7 +33,7 @@ describe('the tagging gateway', () => {
       ResourcesPerPage: 100,
     });
     expect(second?.PaginationToken).toBe('p2');
-    expect(notebookTags.permission).toEqual({ action: 'tag:GetResources', resource: 'account' });
+    expect(notebookTags.permission).toEqual({ action: 'tag:GetResources', resources: ['account'] });
   });
 
   it('reads the tags of named notebooks 100 ARNs to a request', async () => {
