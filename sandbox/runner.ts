@@ -2,7 +2,7 @@ import { instrumentClients, observeCalls } from './clients.ts';
 import { VirtualClock } from './clock.ts';
 import { createCloudWatchService } from './emulator/cloudwatch.ts';
 import { createEndpointService } from './emulator/endpoints.ts';
-import { startEmulator, type BusEvent } from './emulator/index.ts';
+import { startEmulator, type BusEvent, type JournalEntry } from './emulator/index.ts';
 import { createTaggingService } from './emulator/tagging.ts';
 import { createServiceQuotasService } from './emulator/servicequotas.ts';
 import { Executions, type ExecutionRecord, type HistoryEvent } from './executions.ts';
@@ -62,6 +62,17 @@ export interface SandboxRun {
   calls: Record<string, Record<string, number>>;
   /** Every Map Run's child executions, each with its own history and stats (the parents' stats include them). */
   children: ChildExecutionRun[];
+  /** The executions the run started (not Map children): what the contract document leaves out of them. */
+  records: Array<{
+    arn: string;
+    name: string;
+    stateMachine: string;
+    input: unknown;
+    startedAt: number;
+    stoppedAt?: number;
+  }>;
+  /** Every request the emulator received: when, which operation on what, who called, what came of it. */
+  journal: readonly JournalEntry[];
 }
 
 export interface ChildExecutionRun {
@@ -101,6 +112,9 @@ export interface Progress {
   at: number;
   text: string;
 }
+
+/** Operations on one notebook instance (their resource is the notebook's name). */
+const NOTEBOOK_OPERATIONS = /NotebookInstance$/;
 
 /**
  * Runs a fleet and a list of events to the end, on virtual time: each event is delivered at its `time`
@@ -246,6 +260,20 @@ export async function runSandbox(
     }
 
     const history = emulator.notebooks.history;
+    // The notebooks an execution concerns: those its steps (its Map children's included) named in a call.
+    const callers = new Map<string, string>();
+    for (const record of executions.all) {
+      let top = record;
+      while (top.parent) top = top.parent;
+      callers.set(record.arn, top.arn);
+    }
+    const named = new Map<string, Set<string>>();
+    for (const entry of emulator.journal) {
+      const top = entry.caller && callers.get(entry.caller);
+      if (!top || entry.service !== 'sagemaker' || !NOTEBOOK_OPERATIONS.test(entry.operation)) continue;
+      named.set(top, (named.get(top) ?? new Set()).add(entry.resource));
+    }
+    const concerned = (r: ExecutionRecord) => named.get(r.arn) ?? new Set<string>();
     const world = endpoints.world.snapshot();
     const result: SandboxResult = {
       executions: executions.records.map((r) => ({
@@ -258,7 +286,7 @@ export async function runSandbox(
         stats: {
           ...r.stats,
           virtualSeconds: Math.round(((r.stoppedAt ?? clock.now()) - r.startedAt) / 1000),
-          maxNotebooksDown: notebooksDown(history, r.historyMark, r.stoppedAt ?? clock.now()),
+          maxNotebooksDown: notebooksDown(history, r.historyMark, r.stoppedAt ?? clock.now(), concerned(r)),
         },
       })),
       ignoredEvents: ignoredEvents.sort((a, b) => a.index - b.index),
@@ -282,6 +310,15 @@ export async function runSandbox(
       alarmHistory: cloudwatch.world.history ?? [],
       emitted,
       calls: emulator.calls,
+      records: executions.records.map((r) => ({
+        arn: r.arn,
+        name: r.name,
+        stateMachine: r.stateMachine,
+        input: r.input,
+        startedAt: r.startedAt,
+        ...(r.stoppedAt !== undefined ? { stoppedAt: r.stoppedAt } : {}),
+      })),
+      journal: emulator.journal,
       children: executions.all
         .filter((r) => r.parent)
         .map((r) => ({

@@ -5,7 +5,10 @@
  */
 export function chaosSeeds(): number[] {
   const count = Number(process.env.CARETAKER_CHAOS_SEEDS ?? 3);
-  if (!Number.isInteger(count) || count < 1) throw new Error(`CARETAKER_CHAOS_SEEDS: got ${process.env.CARETAKER_CHAOS_SEEDS}, expected a whole number ≥ 1`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(
+      `CARETAKER_CHAOS_SEEDS: got ${process.env.CARETAKER_CHAOS_SEEDS}, expected a whole number ≥ 1`,
+    );
   return Array.from({ length: count }, (_, i) => i + 1);
 }
 

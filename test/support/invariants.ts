@@ -9,6 +9,7 @@ import type { SandboxRun } from '../../sandbox/runner.ts';
  */
 
 type Execution = SandboxRun['records'][number];
+type Change = SandboxRun['journal'][number] & { execution: Execution | undefined };
 type Report = { name: string; outcome: string; reason?: string; status?: string };
 
 const MUTATIONS = new Set(['StopNotebookInstance', 'StartNotebookInstance', 'UpdateNotebookInstance']);
@@ -17,19 +18,19 @@ const tookEffect = (outcome: string) => outcome === 'ok' || outcome === 'lost';
 const DOWN_OUTCOMES = new Set(['needs-attention', 'failed']);
 const UP_OUTCOMES = new Set(['patched', 'rolled-back', 'already-patched']);
 
-/** Every execution of the run by ARN, children included, with the top-level execution it belongs to. */
+/** Every execution of the run by ARN, Map children included, with the execution the run started it under. */
 function topLevelByArn(run: SandboxRun): Map<string, Execution> {
-  const byArn = new Map<string, Execution>();
-  const visit = (record: Execution, top: Execution) => {
-    byArn.set(record.arn, top);
-    for (const child of record.children) visit(child, top);
-  };
-  for (const record of run.records) visit(record, record);
-  return byArn;
+  const byArn = new Map(run.records.map((r) => [r.arn, r] as const));
+  const parentOf = new Map(run.children.map((c) => [c.arn, c.parent] as const));
+  const top = (arn: string): Execution | undefined =>
+    byArn.get(arn) ?? (parentOf.has(arn) ? top(parentOf.get(arn)!) : undefined);
+  return new Map(
+    [...run.records.map((r) => r.arn), ...parentOf.keys()].map((arn) => [arn, top(arn)!] as const),
+  );
 }
 
-/** The notebook changes that took effect, each with the top-level execution that made it. */
-export function notebookChanges(run: SandboxRun) {
+/** The notebook changes that took effect, each with the execution (the run started) that made it. */
+export function notebookChanges(run: SandboxRun): Change[] {
   const owners = topLevelByArn(run);
   return run.journal
     .filter((e) => e.service === 'sagemaker' && MUTATIONS.has(e.operation) && tookEffect(e.outcome))
@@ -71,8 +72,12 @@ function reports(run: SandboxRun): Array<{ execution: string; at: number; report
  */
 export function stranded(run: SandboxRun): string[] {
   const violations: string[] = [];
-  const finals = new Map(run.result.fleet.notebooks.map((n) => [n.name as string, n.status as string]));
-  const stopped = new Set(notebookChanges(run).filter((c) => c.operation === 'StopNotebookInstance').map((c) => c.resource));
+  const finals = new Map(run.result.fleet.notebooks.map((n) => [String(n.name), String(n.status)]));
+  const stopped = new Set(
+    notebookChanges(run)
+      .filter((c) => c.operation === 'StopNotebookInstance')
+      .map((c) => c.resource),
+  );
   const all = reports(run);
   for (const name of stopped) {
     const status = finals.get(name);
@@ -82,12 +87,15 @@ export function stranded(run: SandboxRun): string[] {
     else if (!DOWN_OUTCOMES.has(last.report.outcome))
       violations.push(`${name} is left ${status} but ${last.execution} reported it ${last.report.outcome}`);
     else if (last.report.status !== status && !(last.report.reason ?? '').includes(`left ${status}`))
-      violations.push(`${name} is left ${status} but ${last.execution}'s report says ${last.report.status ?? 'no status'}`);
+      violations.push(
+        `${name} is left ${status} but ${last.execution}'s report says ${last.report.status ?? 'no status'}`,
+      );
   }
   for (const { execution, at, report } of all) {
     if (!UP_OUTCOMES.has(report.outcome) || !finals.has(report.name)) continue;
     const status = statusAt(run, report.name, at);
-    if (status !== 'InService') violations.push(`${execution} reported ${report.name} ${report.outcome} while it was ${status}`);
+    if (status !== 'InService')
+      violations.push(`${execution} reported ${report.name} ${report.outcome} while it was ${status}`);
   }
   return violations;
 }
@@ -98,7 +106,7 @@ export function stranded(run: SandboxRun): string[] {
  */
 export function sharedOwnership(run: SandboxRun): string[] {
   const violations: string[] = [];
-  const byNotebook = new Map<string, ReturnType<typeof notebookChanges>>();
+  const byNotebook = new Map<string, Change[]>();
   for (const change of notebookChanges(run)) {
     if (!change.execution) continue;
     byNotebook.set(change.resource, [...(byNotebook.get(change.resource) ?? []), change]);
@@ -110,9 +118,13 @@ export function sharedOwnership(run: SandboxRun): string[] {
       if (before.execution === now.execution) continue;
       finished.add(before.execution!.name);
       if (finished.has(now.execution!.name))
-        violations.push(`${name}: ${now.execution!.name} changed it again after ${before.execution!.name} had (interleaved cycles)`);
+        violations.push(
+          `${name}: ${now.execution!.name} changed it again after ${before.execution!.name} had (interleaved cycles)`,
+        );
       else if (!inServiceBetween(run, name, before.at, now.at))
-        violations.push(`${name}: ${now.execution!.name} ${now.operation} at +${(now.at - run.start) / 1000} s while ${before.execution!.name}'s cycle had not ended`);
+        violations.push(
+          `${name}: ${now.execution!.name} ${now.operation} at +${(now.at - run.start) / 1000} s while ${before.execution!.name}'s cycle had not ended`,
+        );
     }
   }
   return violations;
@@ -129,16 +141,21 @@ export function cyclesPerNotebook(run: SandboxRun): Map<string, number> {
 
 /** The peak number of notebooks one execution had taken down and not yet brought back. */
 export function peakDown(run: SandboxRun, execution: string): number {
-  const stops = notebookChanges(run).filter((c) => c.operation === 'StopNotebookInstance' && c.execution?.name === execution);
+  const stops = notebookChanges(run).filter(
+    (c) => c.operation === 'StopNotebookInstance' && c.execution?.name === execution,
+  );
   const edges: Array<[number, number]> = [];
   for (const stop of stops) {
-    const back = run.notebookHistory.find((c) => c.name === stop.resource && c.at > stop.at && c.status === 'InService');
+    const back = run.notebookHistory.find(
+      (c) => c.name === stop.resource && c.at > stop.at && c.status === 'InService',
+    );
     edges.push([stop.at, 1], [back?.at ?? Number.POSITIVE_INFINITY, -1]);
   }
   let down = 0;
   let peak = 0;
   // At one instant a notebook coming back frees its slot before another goes down.
-  for (const [, delta] of edges.sort((a, b) => a[0] - b[0] || a[1] - b[1])) peak = Math.max(peak, (down += delta));
+  for (const [, delta] of edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]))
+    peak = Math.max(peak, (down += delta));
   return peak;
 }
 
@@ -150,9 +167,12 @@ export function overConcurrency(run: SandboxRun): string[] {
     const record = run.records.find((r) => r.name === execution.name)!;
     const max = (record.input as { policy?: { maxConcurrency?: number } }).policy?.maxConcurrency ?? 10;
     const peak = peakDown(run, execution.name);
-    if (peak > max) violations.push(`${execution.name} had ${peak} notebooks down at once, maxConcurrency ${max}`);
+    if (peak > max)
+      violations.push(`${execution.name} had ${peak} notebooks down at once, maxConcurrency ${max}`);
     if (execution.stats.maxNotebooksDown > max)
-      violations.push(`${execution.name} reports maxNotebooksDown ${execution.stats.maxNotebooksDown}, maxConcurrency ${max}`);
+      violations.push(
+        `${execution.name} reports maxNotebooksDown ${execution.stats.maxNotebooksDown}, maxConcurrency ${max}`,
+      );
   }
   return violations;
 }
@@ -165,10 +185,12 @@ export function unreported(run: SandboxRun): string[] {
     const detailType =
       execution.stateMachine === 'notebook-patch' ? 'Notebook Patch Completed' : 'Endpoint Update Completed';
     const reported = run.result.events.some(
-      (e) => e['detail-type'] === detailType && (e.detail as { requestId?: string }).requestId === execution.name,
+      (e) =>
+        e['detail-type'] === detailType && (e.detail as { requestId?: string }).requestId === execution.name,
     );
     if (!reported) violations.push(`${execution.name} (${execution.status}) sent no ${detailType}`);
-    if (execution.error?.error === 'States.DataLimitExceeded') violations.push(`${execution.name}: ${execution.error.cause}`);
+    if (execution.error?.error === 'States.DataLimitExceeded')
+      violations.push(`${execution.name}: ${execution.error.cause}`);
   }
   return violations;
 }

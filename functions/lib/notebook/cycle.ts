@@ -210,6 +210,18 @@ function wait(facts: CycleFacts, seconds: number, why: string, lease?: Partial<L
 /** Whether waiting `seconds` more still leaves the cycle time to end before the window does. */
 const fits = (facts: CycleFacts, seconds: number) => facts.now + seconds * 1000 < facts.terms.hardEnd;
 
+/**
+ * Whether a transition that does not end (a notebook stuck Stopping or Pending) is still watched: until the
+ * window's deadline and one stop-and-start after it, or, without a deadline, until the window's end. Its
+ * notebooks-down slot stays held all that time.
+ */
+function stillWatching(facts: CycleFacts): boolean {
+  const { stopBy, timing, hardEnd } = facts.terms;
+  const until =
+    stopBy === undefined ? hardEnd : Math.min(hardEnd, stopBy + (timing.stopTimeoutSeconds + timing.startTimeoutSeconds) * 1000);
+  return facts.now + (POLL_SECONDS + REPORT_SLACK_SECONDS) * 1000 < until;
+}
+
 function result(facts: CycleFacts, outcome: Outcome, reason: string): NotebookResult {
   const { lease, observed, now, name } = facts;
   const failureReason = observed?.failureReason ?? lease?.failureReason;
@@ -446,11 +458,11 @@ function afterStop(facts: CycleFacts, observed: Observed): Decision {
     case 'Failed':
       return stopped(facts, observed);
     case 'Stopping':
-      if (!fits(facts, POLL_SECONDS + REPORT_SLACK_SECONDS))
+      if (!stillWatching(facts))
         return finish(
           facts,
           'needs-attention',
-          `still Stopping after ${Math.round(elapsed)} s, watched until the window's end; it cannot be started until it stops`,
+          `still Stopping after ${Math.round(elapsed)} s, watched until the window's deadline; it cannot be started until it stops`,
         );
       return wait(facts, pollSeconds(elapsed, terms.timing.stopTimeoutSeconds), 'stopping');
     case 'InService':
@@ -559,11 +571,11 @@ function afterStart(facts: CycleFacts, observed: Observed): Decision {
     case 'InService':
       return inService(facts, observed);
     case 'Pending':
-      if (!fits(facts, POLL_SECONDS + REPORT_SLACK_SECONDS))
+      if (!stillWatching(facts))
         return finish(
           facts,
           'needs-attention',
-          `still Pending after ${Math.round(elapsed)} s, watched until the window's end`,
+          `still Pending after ${Math.round(elapsed)} s, watched until the window's deadline`,
         );
       return wait(facts, pollSeconds(elapsed, terms.timing.startTimeoutSeconds), 'starting');
     case 'Stopped':
@@ -700,7 +712,7 @@ function makeSafe(facts: CycleFacts): Decision {
     case 'Stopping':
     case 'Pending':
     case 'Updating':
-      if (!fits(facts, POLL_SECONDS + REPORT_SLACK_SECONDS)) return finish(facts, 'needs-attention', error);
+      if (!stillWatching(facts)) return finish(facts, 'needs-attention', error);
       return wait(facts, POLL_SECONDS, `${observed.status} after a failed step`);
     default: {
       if (!wasRunning(lease)) return finish(facts, 'failed', error);

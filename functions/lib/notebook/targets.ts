@@ -35,8 +35,8 @@ const hasTags = (tags: Record<string, string>, wanted: Record<string, string>) =
  * `until-YYYY-MM-DD` that ended before that day (UTC) no longer exempts. A request that remediates a control
  * exemptions never cover (`overridesExemption`) cycles exempt notebooks too.
  *
- * @example planTargets({ names: ['a'] }, [{ name: 'a', status: 'Pending', tags: {} }], policy, Date.now())
- *   // → { plan: [], skipped: [{ name: 'a', outcome: 'skipped-busy', reason: 'status is Pending' }] }
+ * @example planTargets({ names: ['a'] }, [{ name: 'a', status: 'Deleting', tags: {} }], policy, Date.now())
+ *   // → { plan: [], skipped: [{ name: 'a', outcome: 'not-found', reason: 'being deleted' }] }
  */
 export function planTargets(
   targets: { names: string[] } | { tags: Record<string, string> },
@@ -67,7 +67,9 @@ export function planTargets(
     } else if (nb.status === 'Deleting') {
       plan.skipped.push({ name, outcome: 'not-found', reason: 'being deleted' });
     } else {
-      plan.skipped.push({ name, outcome: 'skipped-busy', reason: `status is ${nb.status}` });
+      // Pending, Stopping or Updating: another window's cycle or a person's change in progress. The cycle
+      // waits for it to settle (and for its owner to finish): skipping it here would lose this request's work.
+      plan.plan.push({ name });
     }
   }
   return plan;

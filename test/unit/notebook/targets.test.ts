@@ -20,14 +20,13 @@ describe('planTargets', () => {
     expect(skipped).toEqual([]);
   });
 
-  it('reports names that do not exist, exempt notebooks and busy ones, with reasons', () => {
+  it('reports names that do not exist and exempt notebooks with reasons, and plans busy ones (their cycle waits)', () => {
     const fleet = [nb('a', 'InService', { 'caretaker:exempt': '' }), nb('b', 'Pending'), nb('c', 'Deleting')];
     const { plan, skipped } = planTargets({ names: ['a', 'b', 'c', 'ghost'] }, fleet, policy, NOW);
-    expect(plan).toEqual([]);
+    expect(plan).toEqual([{ name: 'b' }]);
     expect(skipped).toEqual([
       { name: 'ghost', outcome: 'not-found', reason: 'no such notebook' },
       { name: 'a', outcome: 'skipped-exempt', reason: 'tagged caretaker:exempt' },
-      { name: 'b', outcome: 'skipped-busy', reason: 'status is Pending' },
       { name: 'c', outcome: 'not-found', reason: 'being deleted' },
     ]);
   });
