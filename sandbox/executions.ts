@@ -64,6 +64,8 @@ export interface ExecutionStats {
   transitions: number;
   lambdaInvocations: number;
   sagemakerCalls: Record<string, number>;
+  /** The largest input or output any of its states had (its children's too), in UTF-8 bytes of JSON. */
+  largestPayloadBytes: number;
   virtualSeconds: number;
   maxNotebooksDown: number;
 }
@@ -134,7 +136,7 @@ function compiledOnce(name: string, prepare: () => ReturnType<typeof prepareDefi
 interface LoggedEvent {
   type: string;
   timestamp: number;
-  state?: { name: string };
+  state?: { name: string; input?: unknown; output?: unknown };
   Error?: string;
   Cause?: unknown;
 }
@@ -278,7 +280,7 @@ export class Executions {
       status: 'RUNNING',
       startedAt: this.clock.now(),
       historyMark: this.options.historyLength?.() ?? 0,
-      stats: { transitions: 0, lambdaInvocations: 0, sagemakerCalls: {} },
+      stats: { transitions: 0, lambdaInvocations: 0, sagemakerCalls: {}, largestPayloadBytes: 0 },
       history: [],
       children: [],
       done: Promise.resolve(),
@@ -351,6 +353,16 @@ export class Executions {
       ...(event.Cause !== undefined ? { cause: String(event.Cause) } : {}),
     });
     if (event.type === 'StateEntered') this.#bump(record, (s) => s.transitions++);
+    const payload =
+      event.type === 'StateEntered'
+        ? event.state?.input
+        : event.type === 'StateExited'
+          ? event.state?.output
+          : undefined;
+    if (payload !== undefined) {
+      const bytes = Buffer.byteLength(JSON.stringify(payload) ?? '');
+      this.#bump(record, (s) => (s.largestPayloadBytes = Math.max(s.largestPayloadBytes, bytes)));
+    }
   }
 
   #taskHandlers(record: ExecutionRecord, tasks: Map<string, string>) {

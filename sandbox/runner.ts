@@ -35,6 +35,8 @@ export interface SandboxResult {
       sagemakerCalls: Record<string, number>;
       virtualSeconds: number;
       maxNotebooksDown: number;
+      /** The largest input or output of any of its states, its children's included (bytes of JSON). */
+      largestPayloadBytes: number;
     };
   }>;
   ignoredEvents: Array<{ index: number; reason: string }>;

@@ -38,7 +38,7 @@ describe('the sandbox document', () => {
   it('lists every notebook with its settings and how many Stop and Start calls took effect on it', async () => {
     // Prepare
     const fleet = fleetOf(`  - { name: nb-1, volumeSizeInGB: 20, minimumInstanceMetadataServiceVersion: 2 }
-  - { name: nb-full, behavior: { failStarts: 5 } }`);
+  - { name: nb-full, behavior: { failStarts: 99 } }`);
 
     // Act
     const run = await runFleet(fleet, [patchRequested({ targets: { names: ['nb-1', 'nb-full'] } })]);

@@ -40,6 +40,7 @@ describe('caretaker sandbox run', () => {
     ]);
     expect(Object.keys(doc.executions[0].stats).sort()).toEqual([
       'lambdaInvocations',
+      'largestPayloadBytes',
       'maxNotebooksDown',
       'sagemakerCalls',
       'transitions',
