@@ -25,26 +25,30 @@ export interface Permission {
   resources: readonly ResourceKind[];
 }
 
-export type Declared<F> = F & { readonly permission: Permission };
+/** `permission` is the first (usually the only) one of `permissions`. */
+export type Declared<F> = F & { readonly permission: Permission; readonly permissions: readonly Permission[] };
 
 /**
- * Attaches the IAM action a gateway function needs, and the resource kind(s) it acts on, to the function.
+ * Attaches the IAM action(s) a gateway function needs, and the resource kind(s) it acts on, to the function.
+ * Several actions for one call: a DynamoDB transaction is authorized on each action it contains (there is no
+ * `dynamodb:TransactWriteItems` action).
  *
  * @example needs('sagemaker:UpdateEndpoint', ['endpoint', 'endpoint-config'], updateEndpoint)
  */
 export function needs<F extends (...args: never[]) => unknown>(
-  action: string,
+  action: string | readonly string[],
   resource: ResourceKind | readonly ResourceKind[],
   fn: F,
 ): Declared<F> {
   const resources = typeof resource === 'string' ? [resource] : [...resource];
-  return Object.assign(fn, { permission: { action, resources } });
+  const permissions = (typeof action === 'string' ? [action] : [...action]).map((a) => ({ action: a, resources }));
+  return Object.assign(fn, { permission: permissions[0]!, permissions });
 }
 
 /** The permissions of the gateway calls a step uses: one per action, with every kind declared for it. */
-export function permissionsOf(...calls: Array<{ readonly permission: Permission }>): Permission[] {
+export function permissionsOf(...calls: Array<{ readonly permissions: readonly Permission[] }>): Permission[] {
   const kinds = new Map<string, Set<ResourceKind>>();
-  for (const { permission } of calls) {
+  for (const permission of calls.flatMap((c) => c.permissions)) {
     const seen = kinds.get(permission.action) ?? new Set<ResourceKind>();
     for (const kind of permission.resources) seen.add(kind);
     kinds.set(permission.action, seen);

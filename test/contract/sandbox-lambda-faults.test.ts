@@ -5,7 +5,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { instrumentClients } from '../../sandbox/clients.ts';
 import { retarget } from '../../sandbox/front.ts';
 import { prepareEnvironment, scope } from '../../sandbox/lambda.ts';
-import { cycleOf, distributedMap, reached, runMachine } from '../support/machines.ts';
+import {
+  cycleInput,
+  distributedMap,
+  reached,
+  runMachine,
+  selectState,
+  stepOf,
+  windowRequest,
+} from '../support/machines.ts';
 import { patchRequested, runFleet } from '../support/sandbox.ts';
 
 /** One Task calling `functionKey`, its errors caught into `$.error`. */
@@ -31,15 +39,15 @@ const fleetWith = (notebooks: string, lambda: string, seed = 0) =>
 
 describe('a Lambda failure as Step Functions sees it', () => {
   it("gives a thrown error's name as Error, and the JSON the Node.js runtime returns as Cause", async () => {
-    // Act: select-targets refuses an empty request with a ValidationError.
-    const run = await runMachine(taskOf('notebookSelectTargets'));
+    // Act: open-window refuses an input that no schedule could have sent with a ValidationError.
+    const run = await runMachine(taskOf('triggersOpenWindow'));
 
     // Assess
     const error = caught(run)!;
     expect(error.Error).toBe('ValidationError');
     const cause = JSON.parse(error.Cause) as { errorType: string; errorMessage: string; trace: string[] };
     expect(cause.errorType).toBe('ValidationError');
-    expect(cause.errorMessage).toMatch(/^requestId: /);
+    expect(cause.errorMessage).toMatch(/^group: /);
     expect(cause.trace[0]).toBe(`ValidationError: ${cause.errorMessage}`);
   });
 
@@ -50,9 +58,9 @@ describe('a Lambda failure as Step Functions sees it', () => {
     'fails %s with Sandbox.Timedout once its deployed timeout has elapsed (%#)',
     async (functionPath, functionKey, seconds) => {
       // Act: the `timeout` fault keeps the function from ever answering.
-      const run = await runMachine(taskOf(functionKey), {
+      const run = await runMachine(stepOf(functionKey, 'nb-1'), {
         fleet: fleetWith('  - { name: nb-1 }', `${functionPath}: { error: timeout, when: before-call }`),
-        input: cycleOf('nb-1', 'Stop'),
+        input: windowRequest(['nb-1']),
       });
 
       // Assess: the deployed timeout (deploy/functions.ts), not the interpreter's 60 s Task default.
@@ -72,32 +80,32 @@ describe('a Lambda failure as Step Functions sees it', () => {
 describe('faults.lambda, around the first mutating call', () => {
   it('before-call: fails the invocation with the named error, and the call never reaches SageMaker', async () => {
     // Act
-    const run = await runMachine(taskOf('notebookStop'), {
+    const run = await runMachine(stepOf('notebookStop', 'nb-1'), {
       fleet: fleetWith(
         '  - { name: nb-1 }',
         'notebook/stop: { error: Lambda.ServiceException, when: before-call }',
       ),
-      input: cycleOf('nb-1', 'Stop'),
+      input: windowRequest(['nb-1']),
     });
 
-    // Assess: it looked (Describe), then died before its Stop.
+    // Assess: it looked (Describe, after the selection's), then died before its Stop.
     expect(caught(run)).toMatchObject({
       Error: 'Lambda.ServiceException',
       Cause: expect.stringMatching(/^ServiceException \(Service: AWSLambda; Status Code: 500;/),
     });
-    expect(reached(run, 'DescribeNotebookInstance')).toBe(1);
+    expect(reached(run, 'DescribeNotebookInstance')).toBe(2);
     expect(reached(run, 'StopNotebookInstance')).toBe(0);
     expect(run.result.fleet.notebooks[0]).toMatchObject({ name: 'nb-1', status: 'InService' });
   });
 
   it('after-call: the call takes effect, then the invocation fails', async () => {
     // Act
-    const run = await runMachine(taskOf('notebookStop'), {
+    const run = await runMachine(stepOf('notebookStop', 'nb-1'), {
       fleet: fleetWith(
         '  - { name: nb-1 }',
         'notebook/stop: { error: Lambda.ServiceException, when: after-call }',
       ),
-      input: cycleOf('nb-1', 'Stop'),
+      input: windowRequest(['nb-1']),
     });
 
     // Assess
@@ -109,7 +117,7 @@ describe('faults.lambda, around the first mutating call', () => {
   it("times: fails that many of each execution's invocations, then lets the next one through", async () => {
     // Act
     const run = await runMachine(
-      taskOf('notebookStop', {
+      stepOf('notebookStop', 'nb-1', {
         Retry: [{ ErrorEquals: ['Lambda.ServiceException'], IntervalSeconds: 1, MaxAttempts: 5 }],
       }),
       {
@@ -117,28 +125,31 @@ describe('faults.lambda, around the first mutating call', () => {
           '  - { name: nb-1 }',
           'notebook/stop: { error: Lambda.ServiceException, when: before-call, times: 2 }',
         ),
-        input: cycleOf('nb-1', 'Stop'),
+        input: windowRequest(['nb-1']),
       },
     );
 
     // Assess
     expect(caught(run)).toBeUndefined();
-    expect(run.execution.stats.lambdaInvocations).toBe(3);
+    // The selection, then the Stop step three times.
+    expect(run.execution.stats.lambdaInvocations).toBe(4);
     expect(reached(run, 'StopNotebookInstance')).toBe(1);
   });
 
   it('rate: fails a share of the invocations chosen by faults.seed, the same on every run', async () => {
-    // Prepare: twenty stopped notebooks, each started by a child execution of its own.
+    // Prepare: twenty Failed notebooks, each started by a child execution of its own (a Failed notebook
+    // cannot be stopped: its cycle begins with a start).
     const names = Array.from({ length: 20 }, (_, i) => `nb-${i + 1}`);
-    const { name: _name, ...cycle } = cycleOf('', 'Start', { initialStatus: 'Stopped' });
     const machine = {
-      StartAt: 'Notebooks',
+      StartAt: 'Select',
       States: {
+        Select: selectState('Notebooks'),
         Notebooks: distributedMap(
           { StartAt: 'Start', States: { Start: { Type: 'Task', Resource: '${notebookStart}', End: true } } },
           {
+            ItemsPath: '$.selection.round.names',
             ToleratedFailurePercentage: 100,
-            ItemSelector: { ...cycle, 'name.$': '$$.Map.Item.Value' },
+            ItemSelector: { ...cycleInput('', '$.selection.window'), 'name.$': '$$.Map.Item.Value' },
             End: true,
           },
         ),
@@ -146,19 +157,17 @@ describe('faults.lambda, around the first mutating call', () => {
     };
     const fleet = (seed: number) =>
       fleetWith(
-        names.map((n) => `  - { name: ${n}, status: Stopped }`).join('\n'),
+        names.map((n) => `  - { name: ${n}, status: Failed }`).join('\n'),
         'notebook/start: { error: Lambda.ServiceException, when: before-call, rate: 0.5 }',
         seed,
       );
     const failedOf = async (seed: number) => {
-      const run = await runMachine(machine, { fleet: fleet(seed), input: { items: names } });
+      const run = await runMachine(machine, { fleet: fleet(seed), input: windowRequest(names) });
       const failed = run.children
         .filter((c) => c.status === 'FAILED')
         .map((c) => c.input as { name: string });
-      const stillStopped = run.result.fleet.notebooks
-        .filter((n) => n.status === 'Stopped')
-        .map((n) => n.name);
-      return { run, failed: failed.map((c) => c.name), stillStopped };
+      const stillFailed = run.result.fleet.notebooks.filter((n) => n.status === 'Failed').map((n) => n.name);
+      return { run, failed: failed.map((c) => c.name).sort(), stillFailed: stillFailed.sort() };
     };
 
     // Act
@@ -169,47 +178,43 @@ describe('faults.lambda, around the first mutating call', () => {
     // Assess
     expect(first.failed.length).toBeGreaterThan(0);
     expect(first.failed.length).toBeLessThan(20);
-    expect(first.stillStopped).toEqual(first.failed);
+    expect(first.stillFailed).toEqual(first.failed);
     expect(reached(first.run, 'StartNotebookInstance')).toBe(20 - first.failed.length);
     expect(again.failed).toEqual(first.failed);
     expect(other.failed).not.toEqual(first.failed);
   });
 
   it('fails a function that makes no mutating call when its handler returns', async () => {
-    // Act: Check only looks.
-    const run = await runMachine(taskOf('notebookCheck'), {
+    // Act: Check only looks here (the cycle begins with a Stop, which Check is not allowed to make).
+    const run = await runMachine(stepOf('notebookCheck', 'nb-1'), {
       fleet: fleetWith('  - { name: nb-1 }', 'notebook/check: { error: Lambda.Unknown, when: after-call }'),
-      input: cycleOf('nb-1', 'Check', { phase: 'stopping', initialStatus: 'InService' }),
+      input: windowRequest(['nb-1']),
     });
 
     // Assess
-    expect(reached(run, 'DescribeNotebookInstance')).toBe(1);
+    expect(reached(run, 'StopNotebookInstance')).toBe(0);
     expect(caught(run)?.Error).toBe('Lambda.Unknown');
   });
 
-  it('fails the invocation even when the handler catches every error of its call', async () => {
-    // Prepare: Recover restarts a notebook that was running, and reports needs-attention when that start
-    // throws. A fault thrown into the handler would be swallowed; a frozen handler cannot swallow anything.
-    const cycle = cycleOf('nb-1', 'Recover', {
-      initialStatus: 'InService',
-      error: { Error: 'X', Cause: '{}' },
-    });
+  it('fails the invocation even when the handler would catch the error of its call', async () => {
+    // Prepare: Recover admits a Failed notebook and starts it. A fault thrown into the handler could be caught
+    // there; a frozen handler catches nothing and writes nothing more.
+    const fleet = fleetWith(
+      '  - { name: nb-1, status: Failed }',
+      'notebook/recover: { error: Lambda.ServiceException, when: before-call }',
+    );
 
     // Act
-    const run = await runMachine(taskOf('notebookRecover'), {
-      fleet: fleetWith(
-        '  - { name: nb-1, status: Stopped }',
-        'notebook/recover: { error: Lambda.ServiceException, when: before-call }',
-      ),
-      input: cycle,
+    const run = await runMachine(stepOf('notebookRecover', 'nb-1'), {
+      fleet,
+      input: windowRequest(['nb-1']),
     });
 
-    // Assess
+    // Assess: the admission (one transaction) was written, then nothing: no start, no finish.
     expect(caught(run)?.Error).toBe('Lambda.ServiceException');
     expect(reached(run, 'StartNotebookInstance')).toBe(0);
-    // Had it caught the fault, it would have gone on to record a needs-attention failure in the ledger.
-    expect(reached(run, 'UpdateItem', 'dynamodb')).toBe(0);
-    expect(run.result.fleet.notebooks[0]).toMatchObject({ status: 'Stopped' });
+    expect(reached(run, 'TransactWriteItems', 'dynamodb')).toBe(1);
+    expect(run.result.fleet.notebooks[0]).toMatchObject({ status: 'Failed' });
   });
 });
 

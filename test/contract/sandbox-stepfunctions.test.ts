@@ -6,7 +6,16 @@ import type { EmittedEvent } from '../../sandbox/emulator/types.ts';
 import { Executions, statusChangeEvent } from '../../sandbox/executions.ts';
 import { parseFleet } from '../../sandbox/fleet.ts';
 import { LambdaRuntime, stateMachineArn } from '../../sandbox/lambda.ts';
-import { cycleOf, distributedMap, reached, runMachine, START, TEST_MACHINE } from '../support/machines.ts';
+import {
+  cycleInput,
+  distributedMap,
+  reached,
+  runMachine,
+  selectState,
+  START,
+  TEST_MACHINE,
+  windowRequest,
+} from '../support/machines.ts';
 import { outcomes, patchRequested, runFleet } from '../support/sandbox.ts';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-3[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
@@ -136,8 +145,9 @@ describe('a distributed Map runs as a Map Run of child executions', () => {
     );
     const sum = (count: (s: (typeof run.children)[number]['stats']) => number) =>
       run.children.reduce((n, c) => n + count(c.stats), 0);
-    // The window's own states: SelectTargets, IsDryRun, Notebooks, Report; its own Lambdas: the first and last.
-    expect(window.stats.transitions).toBe(4 + sum((s) => s.transitions));
+    // The window's own states: SelectTargets, HasNotebooks, Notebooks, MoreRounds, Report; its own Lambdas:
+    // the first and last.
+    expect(window.stats.transitions).toBe(5 + sum((s) => s.transitions));
     expect(window.stats.lambdaInvocations).toBe(2 + sum((s) => s.lambdaInvocations));
     for (const child of run.children) {
       expect(child.stats.sagemakerCalls).toMatchObject({ StopNotebookInstance: 1, StartNotebookInstance: 1 });
@@ -228,7 +238,7 @@ describe('tolerated failures, as AWS documents them', () => {
         Broken: { Type: 'Fail', Error: 'ItemBroke' },
         Stop: {
           ...stopTask,
-          Parameters: cycleOf('nb-1', 'Stop'),
+          Parameters: cycleInput('nb-1', '$.window'),
           Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 3 }],
           Next: 'Linger',
         },
@@ -237,9 +247,13 @@ describe('tolerated failures, as AWS documents them', () => {
       },
     };
     const machine = {
-      StartAt: 'Items',
+      StartAt: 'Select',
       States: {
+        // The window the Stop step belongs to (it admits its notebook through the window's ledger record).
+        Select: selectState('Items', '$.request'),
         Items: distributedMap(processor, {
+          ItemsPath: '$.items',
+          ItemSelector: { 'kind.$': '$$.Map.Item.Value.kind', 'window.$': '$.selection.window' },
           MaxConcurrency: 3,
           ToleratedFailureCount: 1,
           Catch: [
@@ -259,7 +273,7 @@ describe('tolerated failures, as AWS documents them', () => {
     // Act
     const run = await runMachine(machine, {
       fleet: `notebooks:\n  - { name: nb-1 }\nfaults:\n  lambda:\n    notebook/stop: { error: timeout, when: after-call }\n`,
-      input: { items: kinds.map((kind) => ({ kind })) },
+      input: { request: windowRequest(['nb-1']), items: kinds.map((kind) => ({ kind })) },
     });
 
     // Assess
@@ -325,10 +339,12 @@ describe('timeouts on virtual time', () => {
   ])('fails a Task that outlives its %s with States.Timeout', async (_field, timeout, seconds) => {
     // Prepare: the Stop function hangs until its own 60 s timeout.
     const machine = {
-      StartAt: 'Stop',
+      StartAt: 'Select',
       States: {
+        Select: selectState('Stop', '$.request'),
         Stop: {
           ...stopTask,
+          Parameters: { ...cycleInput('nb-1'), 'limit.$': '$.limit' },
           ...timeout,
           Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'TimedOut' }],
           End: true,
@@ -341,7 +357,7 @@ describe('timeouts on virtual time', () => {
     const run = await runMachine(machine, {
       fleet:
         'notebooks:\n  - { name: nb-1 }\nfaults:\n  lambda:\n    notebook/stop: { error: timeout, when: before-call }\n',
-      input: cycleOf('nb-1', 'Stop', { limit: 7 }),
+      input: { request: windowRequest(['nb-1']), limit: 7 },
     });
 
     // Assess
@@ -433,10 +449,12 @@ describe('reproducible runs', () => {
   it("draws Retry's full jitter from faults.seed: the same fleet backs off alike on every run", async () => {
     // Prepare: every Stop fails; three retries back off 0–10 s, 0–20 s, 0–40 s at random.
     const machine = {
-      StartAt: 'Stop',
+      StartAt: 'Select',
       States: {
+        Select: selectState('Stop'),
         Stop: {
           ...stopTask,
+          Parameters: cycleInput('nb-1'),
           Retry: [
             {
               ErrorEquals: ['Lambda.ServiceException'],
@@ -454,7 +472,7 @@ describe('reproducible runs', () => {
     const fleet = (seed: number) =>
       `notebooks:\n  - { name: nb-1 }\nfaults:\n  seed: ${seed}\n  lambda:\n    notebook/stop: { error: Lambda.ServiceException, when: before-call, rate: 1 }\n`;
     const backoff = async (seed: number) => {
-      const run = await runMachine(machine, { fleet: fleet(seed), input: cycleOf('nb-1', 'Stop') });
+      const run = await runMachine(machine, { fleet: fleet(seed), input: windowRequest(['nb-1']) });
       return run.end - run.start;
     };
 

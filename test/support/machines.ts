@@ -32,21 +32,58 @@ export function distributedMap(processor: Record<string, unknown>, fields: Recor
   };
 }
 
-/** A notebook cycle as the notebook-patch workflow hands it to a step (see functions/lib/notebook/cycle.ts). */
-export function cycleOf(name: string, next: string, fields: Record<string, unknown> = {}) {
+/**
+ * The patch request a test machine starts with: the notebooks `names`, every error tolerated (so admission
+ * never refuses), as the notebook-patch workflow's input.
+ */
+export function windowRequest(names: string[]) {
   return {
     requestId: 'req-1',
-    name,
-    desired: {},
-    tolerated: 0,
-    timing: {
-      expectedStopSeconds: 90,
-      expectedStartSeconds: 300,
-      stopTimeoutSeconds: 900,
-      startTimeoutSeconds: 1200,
+    reason: 'request',
+    source: { kind: 'request' },
+    targets: { names },
+    policy: { maxErrors: '100%' },
+  };
+}
+
+/**
+ * The selection a notebook cycle step needs first (it writes the window to the ledger), as notebook-patch's
+ * SelectTargets state, of the request at `request` in the input, going on to `next`.
+ */
+export const selectState = (next: string, request = '$') => ({
+  Type: 'Task',
+  Resource: '${notebookSelectTargets}',
+  Parameters: { 'request.$': request, 'startedAt.$': '$$.Execution.StartTime' },
+  ResultPath: '$.selection',
+  Next: next,
+});
+
+/** A cycle step's input, as the notebook-patch Map hands it to its children: the notebook and the window's terms. */
+export const cycleInput = (name: string, window = '$.selection.window') => ({
+  name,
+  'window.$': window,
+  troubles: 0,
+});
+
+/**
+ * One cycle step of notebook-patch (`functionKey`) on `name` after the selection, its errors caught into
+ * `$.error` (`fields` add to, or replace, the step's own).
+ */
+export function stepOf(functionKey: string, name: string, fields: Record<string, unknown> = {}) {
+  return {
+    StartAt: 'Select',
+    States: {
+      Select: selectState('Step'),
+      Step: {
+        Type: 'Task',
+        Resource: `\${${functionKey}}`,
+        Parameters: cycleInput(name),
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Caught' }],
+        End: true,
+        ...fields,
+      },
+      Caught: { Type: 'Pass', End: true },
     },
-    next,
-    ...fields,
   };
 }
 

@@ -183,7 +183,9 @@ ${running(['nb-2', 'nb-3', 'nb-4'])}`);
     expect(run.result.executions[0]).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'rejected' } });
     const rejected = run.result.events.find((e) => e['detail-type'] === 'Request Rejected');
     expect(rejected?.detail).toMatchObject({
-      errors: [{ field: 'settings.lifecycleConfigName', message: expect.stringMatching(/lc-v3.*does not exist/) }],
+      errors: [
+        { field: 'settings.lifecycleConfigName', message: expect.stringMatching(/lc-v3.*does not exist/) },
+      ],
     });
     expect(run.result.events.map((e) => e['detail-type'])).toContain('Notebook Patch Completed');
     expect(mutatingCalls(run)).toBe(0);
@@ -215,7 +217,12 @@ ${running(['nb-2', 'nb-3', 'nb-4'])}`);
     const run = await runFleet(fleetOf(running(['nb-1'])), [first, second]);
     const outcomesOf = run.result.executions.map((_, i) => outcomes(run, i)['nb-1']).sort();
     expect(outcomesOf).toEqual(['already-patched', 'patched']);
-    expect(notebook(run, 'nb-1')).toMatchObject({ status: 'InService', platformRelease: '2026.11', stops: 1, starts: 1 });
+    expect(notebook(run, 'nb-1')).toMatchObject({
+      status: 'InService',
+      platformRelease: '2026.11',
+      stops: 1,
+      starts: 1,
+    });
   });
 
   it('never leaves a notebook down silently when SageMaker keeps failing its start', async () => {

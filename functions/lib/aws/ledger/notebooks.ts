@@ -312,7 +312,7 @@ export type AdmissionRefusal = 'budget' | 'slot' | 'lease';
  * `state`, the intent of the change that follows.
  */
 export const admitNotebook = needs(
-  'dynamodb:TransactWriteItems',
+  'dynamodb:UpdateItem',
   'ledger-table',
   async (
     { dynamodb, tableName }: LedgerClients,
@@ -449,7 +449,7 @@ export const writeNotebookState = needs(
  * last cycle, and whether it is left down).
  */
 export const finishNotebook = needs(
-  'dynamodb:TransactWriteItems',
+  ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
   'ledger-table',
   async (
     { dynamodb, tableName }: LedgerClients,
@@ -538,7 +538,7 @@ export const finishNotebook = needs(
  * back twice.
  */
 export const closeWindow = needs(
-  'dynamodb:TransactWriteItems',
+  'dynamodb:UpdateItem',
   'ledger-table',
   async (
     { dynamodb, tableName }: LedgerClients,
