@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '#lib/triggers/caretaker-config';
+import { parseFleet } from '../../sandbox/fleet.ts';
+import { runSandbox } from '../../sandbox/runner.ts';
+import { auditInvocation } from '../../sandbox/schedules.ts';
 import { mutatingCalls, notebook, outcomes, patchRequested, runFleet } from '../support/sandbox.ts';
 
 const fleetOf = (notebooks: string, extra = '') => `
@@ -238,5 +242,60 @@ ${running(['nb-2', 'nb-3', 'nb-4'])}`);
     expect(nb!.reason).toMatch(/did not start it[\s\S]*InternalFailure[\s\S]*left Stopped/);
     expect(notebook(run, 'nb-1').status).toBe('Stopped');
     expect(run.result.events[0]!.detail).toMatchObject({ counts: { 'needs-attention': 1 } });
+  });
+});
+
+describe('every window reports, whatever happens to it', () => {
+  it('reports a window whose report step fails, through the execution status-change rule, once', async () => {
+    // Prepare: the report step fails with an error nobody retries, once per caller: the execution FAILS, and
+    // the status-change rule's invocation of the same function (Lambda retries it) reports the window.
+    const fleet = fleetOf(
+      running(['nb-1', 'nb-2']),
+      'faults:\n  lambda:\n    notebook/report: { error: States.Runtime, when: before-call, times: 1 }',
+    );
+    // Act
+    const run = await runFleet(fleet, [patchRequested({ targets: { names: ['nb-1', 'nb-2'] } })]);
+    // Assess
+    expect(run.result.executions[0]).toMatchObject({ status: 'FAILED' });
+    const completed = run.result.events.filter((e) => e['detail-type'] === 'Notebook Patch Completed');
+    expect(completed).toHaveLength(1);
+    expect(completed[0]!.detail).toMatchObject({
+      requestId: run.result.executions[0]!.name,
+      outcome: 'failed',
+      error: expect.stringMatching(/ended FAILED before its report/),
+      counts: { patched: 2 },
+    });
+  });
+});
+
+describe('the audit', () => {
+  it('reports a notebook a window left down, and patches it when its group says so', async () => {
+    // Prepare: a window leaves nb-1 Failed (every start fails for capacity); the next day its failStarts are
+    // spent and the audit's patch starts it again.
+    const config = parseConfig(
+      `patchGroups:\n  - name: weekly\n    targets: { tags: { patch-group: weekly } }\n    schedule: { cron: '0 3 * * 0', timezone: UTC }\n    auditStartsPatch: true\n`,
+      'audit.yml',
+    );
+    const fleet = parseFleet(
+      fleetOf(
+        `  - { name: nb-1, status: InService, tags: { patch-group: weekly }, behavior: { failStarts: 7 } }`,
+      ),
+      'audit-fleet.yml',
+    );
+    // Act
+    const run = await runSandbox(fleet, [patchRequested({ targets: { names: ['nb-1'] } })], {
+      invocations: [auditInvocation(config, '2026-11-24T06:00:00Z', fleet.start)],
+    });
+    // Assess
+    const overdue = run.result.events.find((e) => e['detail-type'] === 'Notebook Patch Overdue');
+    expect(overdue?.detail).toMatchObject({
+      notebook: 'nb-1',
+      patchGroup: 'weekly',
+      leftDown: { requestId: run.result.executions[0]!.name, status: 'Failed' },
+      patchRequestId: 'audit-weekly-20261124T0600Z',
+    });
+    expect(outcomes(run, 0)).toEqual({ 'nb-1': 'failed' });
+    expect(outcomes(run, 1)).toEqual({ 'nb-1': 'patched' });
+    expect(notebook(run, 'nb-1').status).toBe('InService');
   });
 });
