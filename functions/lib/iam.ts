@@ -26,7 +26,10 @@ export interface Permission {
 }
 
 /** `permission` is the first (usually the only) one of `permissions`. */
-export type Declared<F> = F & { readonly permission: Permission; readonly permissions: readonly Permission[] };
+export type Declared<F> = F & {
+  readonly permission: Permission;
+  readonly permissions: readonly Permission[];
+};
 
 /**
  * Attaches the IAM action(s) a gateway function needs, and the resource kind(s) it acts on, to the function.
@@ -41,12 +44,17 @@ export function needs<F extends (...args: never[]) => unknown>(
   fn: F,
 ): Declared<F> {
   const resources = typeof resource === 'string' ? [resource] : [...resource];
-  const permissions = (typeof action === 'string' ? [action] : [...action]).map((a) => ({ action: a, resources }));
+  const permissions = (typeof action === 'string' ? [action] : [...action]).map((a) => ({
+    action: a,
+    resources,
+  }));
   return Object.assign(fn, { permission: permissions[0]!, permissions });
 }
 
 /** The permissions of the gateway calls a step uses: one per action, with every kind declared for it. */
-export function permissionsOf(...calls: Array<{ readonly permissions: readonly Permission[] }>): Permission[] {
+export function permissionsOf(
+  ...calls: Array<{ readonly permissions: readonly Permission[] }>
+): Permission[] {
   const kinds = new Map<string, Set<ResourceKind>>();
   for (const permission of calls.flatMap((c) => c.permissions)) {
     const seen = kinds.get(permission.action) ?? new Set<ResourceKind>();

@@ -218,7 +218,9 @@ const fits = (facts: CycleFacts, seconds: number) => facts.now + seconds * 1000 
 function stillWatching(facts: CycleFacts): boolean {
   const { stopBy, timing, hardEnd } = facts.terms;
   const until =
-    stopBy === undefined ? hardEnd : Math.min(hardEnd, stopBy + (timing.stopTimeoutSeconds + timing.startTimeoutSeconds) * 1000);
+    stopBy === undefined
+      ? hardEnd
+      : Math.min(hardEnd, stopBy + (timing.stopTimeoutSeconds + timing.startTimeoutSeconds) * 1000);
   return facts.now + (POLL_SECONDS + REPORT_SLACK_SECONDS) * 1000 < until;
 }
 
