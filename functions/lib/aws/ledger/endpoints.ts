@@ -1,4 +1,9 @@
-import { GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import { callAws } from '../errors.ts';
 import { needs } from '../../iam.ts';
 import { conditionalWrite, type LedgerClients } from './client.ts';
@@ -17,6 +22,9 @@ import { conditionalWrite, type LedgerClients } from './client.ts';
  *   the `alarm-fired` function and read by the bake and the deployment's verdict.
  * - `configs`: the configurations caretaker deployed to this endpoint and when, so pruning only ever
  *   considers configurations caretaker itself deployed here.
+ *
+ * And one item per request (`endpoint-update#<requestId>`): what its Finalize was asked to conclude, written
+ * before Finalize changes anything, so that the status-change rule can conclude the same if Finalize fails.
  */
 
 /** An alarm's breach as the `CloudWatch Alarm State Change` event carried it. */
@@ -223,6 +231,79 @@ export const recordEndpointAlarm = needs(
           ConditionExpression:
             'attribute_exists(holder) AND holder <> :free AND (attribute_not_exists(alarmFor) OR alarmFor <> holder)',
           ExpressionAttributeValues: { ':alarm': { S: JSON.stringify(alarm) }, ':free': { S: FREE } },
+        }),
+      ),
+    );
+    return written !== undefined;
+  },
+);
+
+/** Kept as long as the notebook windows' records: a status-change rule acts within minutes, a person within days. */
+const VERDICT_RETENTION_SECONDS = 30 * 24 * 3600;
+const verdictKey = (requestId: string) => ({ pk: { S: `endpoint-update#${requestId}` } });
+
+/** Records what Finalize concludes for a request (any JSON value); writing it again replaces it. */
+export const recordVerdict = needs(
+  'dynamodb:PutItem',
+  'ledger-table',
+  async (
+    { dynamodb, tableName }: LedgerClients,
+    requestId: string,
+    verdict: unknown,
+    nowMs: number,
+  ): Promise<void> => {
+    await callAws(`endpoint-update#${requestId}`, () =>
+      dynamodb.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            ...verdictKey(requestId),
+            verdict: { S: JSON.stringify(verdict) },
+            expiresAt: { N: String(Math.floor(nowMs / 1000) + VERDICT_RETENTION_SECONDS) },
+          },
+        }),
+      ),
+    );
+  },
+);
+
+/** What Finalize was asked to conclude for a request; `undefined` when it never got that far. */
+export const readVerdict = needs(
+  'dynamodb:GetItem',
+  'ledger-table',
+  async ({ dynamodb, tableName }: LedgerClients, requestId: string): Promise<unknown> => {
+    const out = await callAws(`endpoint-update#${requestId}`, () =>
+      dynamodb.send(
+        new GetItemCommand({ TableName: tableName, Key: verdictKey(requestId), ConsistentRead: true }),
+      ),
+    );
+    const text = out.Item?.verdict?.S;
+    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  },
+);
+
+/**
+ * Keeps the endpoint held by `requestId` until `untilMs`, for an endpoint still moving when its execution
+ * concludes: no other deployment starts, and pruning anywhere spares its target and rollback target, until
+ * SageMaker is done with it. `false` when `requestId` does not hold it.
+ */
+export const extendHold = needs(
+  'dynamodb:UpdateItem',
+  'ledger-table',
+  async (
+    { dynamodb, tableName }: LedgerClients,
+    endpointName: string,
+    requestId: string,
+    untilMs: number,
+  ): Promise<boolean> => {
+    const written = await conditionalWrite(`endpoint#${endpointName}`, () =>
+      dynamodb.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: key(endpointName),
+          UpdateExpression: 'SET heldUntil = :until',
+          ConditionExpression: 'holder = :me',
+          ExpressionAttributeValues: { ':until': { N: String(untilMs) }, ':me': { S: requestId } },
         }),
       ),
     );
