@@ -31,7 +31,7 @@ import {
   type AlarmCause,
 } from './decisions.ts';
 import type { EndpointUpdateRequest } from './request.ts';
-import { AwsRequestError, NotFoundError, ValidationError } from '../errors.ts';
+import { AwsRequestError, NotFoundError, TransientAwsError, ValidationError } from '../errors.ts';
 import {
   extendHold,
   holdEndpoint,
@@ -106,6 +106,8 @@ export interface EndpointUpdateState {
   hadData?: string[];
   /** The watched alarms that never had data during the bake. */
   noData?: string[];
+  /** Why the target configuration could not be tagged as deployed here (it is then never pruned). */
+  notTagged?: string;
   /** Step failures in a row survived by going back to watching the endpoint (see {@link recover}). */
   recoveries?: number;
 }
@@ -227,7 +229,8 @@ export async function startUpdate(input: StepInput, deps: EndpointDeps): Promise
   }
   const deployedAt = (startedBefore ? hold.record.configs[target] : undefined) ?? iso(now);
   // Only what caretaker deployed here is tagged so, and enters the history that pruning may delete from.
-  if (await tagDeployed(deps, request.endpointName, state.targetEndpointConfigArn, deployedAt)) {
+  const notTagged = await tagDeployed(deps, request.endpointName, state.targetEndpointConfigArn, deployedAt);
+  if (!notTagged) {
     await recordEndpointConfigs(deps.ledger, request.endpointName, request.requestId, {
       ...hold.record.configs,
       [target]: deployedAt,
@@ -249,25 +252,30 @@ export async function startUpdate(input: StepInput, deps: EndpointDeps): Promise
     next: NEXT.waitForDeployment,
     startedAt,
     deadline: iso(Date.parse(startedAt) + timeout * 1000),
+    ...(notTagged ? { notTagged } : {}),
   };
 }
 
 /**
- * Tags the configuration as deployed to this endpoint by caretaker. A refusal (the configuration already has
- * 50 tags, say) does not stop the deployment: the configuration just never becomes caretaker's to prune.
+ * Tags the configuration as deployed to this endpoint by caretaker; why not, when it could not. The update
+ * has begun, so nothing about the tag may stop the watch over it: a refusal (the configuration has 50 tags
+ * already, say) or a fault that outlasted the SDK's retries leaves the configuration untagged, never
+ * caretaker's to prune, and the report says so.
  */
 async function tagDeployed(
   deps: EndpointDeps,
   endpointName: string,
   configArn: string | undefined,
   deployedAt: string,
-): Promise<boolean> {
-  if (!configArn) return false;
+): Promise<string | undefined> {
+  const tag = DEPLOYED_TO_TAG(endpointName);
+  const never = (why: string) => `not tagged ${tag}, so never pruned: ${why}`;
+  if (!configArn) return never('its ARN is unknown');
   try {
-    await tagEndpointConfig(deps.sagemaker, configArn, { [DEPLOYED_TO_TAG(endpointName)]: deployedAt });
-    return true;
+    await tagEndpointConfig(deps.sagemaker, configArn, { [tag]: deployedAt });
+    return undefined;
   } catch (err) {
-    if (err instanceof AwsRequestError) return false;
+    if (err instanceof AwsRequestError || err instanceof TransientAwsError) return never(err.message);
     throw err;
   }
 }
@@ -520,6 +528,8 @@ export interface EndpointUpdateOutput {
   prunedConfigs: string[];
   /** Configurations that were due for pruning but could not be deleted, and why. */
   pruneErrors?: string[];
+  /** The target configuration could not be tagged as deployed here by caretaker, so it is never pruned. */
+  notTagged?: string;
   startedAt?: string;
   rolledBackAt?: string;
   /** The endpoint was still moving: caretaker keeps holding it until then (ISO), so nothing else starts. */
@@ -762,6 +772,7 @@ async function conclude(input: StepInput, deps: EndpointDeps, ended?: Ended): Pr
     ...(state?.noData ? { noDataAlarms: state.noData } : {}),
     prunedConfigs: pruned,
     ...(pruneErrors.length > 0 ? { pruneErrors } : {}),
+    ...(state?.notTagged ? { notTagged: state.notTagged } : {}),
     ...(state?.startedAt ? { startedAt: state.startedAt } : {}),
     ...(state?.rollbackStartedAt ? { rolledBackAt: state.rollbackStartedAt } : {}),
     ...(heldUntil ? { heldUntil } : {}),
