@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { POLL_SECONDS } from '#lib/endpoint/constants';
 import { parseEndpointUpdateInput } from '#lib/endpoint/request';
 import { parseFleet } from '../../sandbox/fleet.ts';
 import { runSandbox } from '../../sandbox/runner.ts';
@@ -144,6 +145,28 @@ describe.each(chaosSeeds())('endpoint updates under faults, seed %i', (seed) => 
     expect(endpointOutput(run)).toMatchObject(expected(seed));
     // The bake of 600 s begins once the deployment is live, 120 s in.
     if (seed % 2 === 0) expect(run.result.executions[0]!.stats.virtualSeconds).toBeGreaterThanOrEqual(720);
+  });
+});
+
+describe.each(chaosSeeds())('the rollback after an alarm, seed %i', (seed) => {
+  it('calls UpdateEndpoint back to the previous configuration within one poll interval of the ALARM', async () => {
+    // Prepare: the alarm fires at a moment of the bake that moves with the seed against the 30 s polls.
+    const flip = 200 + 17 * (seed % 40) + (seed % 7);
+    const fleet = endpointFleet({
+      alarms: [alarmLine('ep-1', `, flips: [{ atSeconds: ${flip}, state: ALARM }]`)],
+      extra: `faults:\n  seed: ${seed}`,
+    });
+    // Act
+    const run = await runFleet(fleet, [
+      updateRequested({ deployment: ALL_AT_ONCE, bakeSeconds: 900 }, at(0), `latency-${seed}`),
+    ]);
+    // Assess: from the state change the alarm's event carried to caretaker's own UpdateEndpoint.
+    expect(endpointGuarantees(run)).toEqual([]);
+    const alarmed = run.alarmHistory.find((a) => a.state === 'ALARM' && a.at > run.start)!;
+    const [, rollback] = run.journal.filter((e) => e.operation === 'UpdateEndpoint' && e.outcome === 'ok');
+    expect(alarmed.at - run.start).toBe(flip * 1000);
+    expect(rollback!.at - alarmed.at).toBeGreaterThanOrEqual(0);
+    expect(rollback!.at - alarmed.at).toBeLessThanOrEqual(POLL_SECONDS * 1000);
   });
 });
 
