@@ -1,7 +1,13 @@
-import { ListTagsCommand, SageMakerClient, SageMakerServiceException } from '@aws-sdk/client-sagemaker';
+import {
+  AddTagsCommand,
+  ListTagsCommand,
+  SageMakerClient,
+  SageMakerServiceException,
+} from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { listEndpointTags } from '#lib/aws/sagemaker/tags';
+import { listEndpointConfigTags, listEndpointTags, tagEndpointConfig } from '#lib/aws/sagemaker/tags';
+import { AwsRequestError } from '#lib/errors';
 
 const client = new SageMakerClient({ region: 'us-east-1', maxAttempts: 1 });
 const sm = mockClient(client);
@@ -43,5 +49,76 @@ describe('the endpoint tags gateway', () => {
 
     // Assess
     expect(tags).toEqual({});
+  });
+});
+
+describe('the endpoint configuration tags gateway', () => {
+  const CONFIG_ARN = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/cfg-v2';
+
+  it('tags a configuration with AddTags, declared on the endpoint-config resource', async () => {
+    // Prepare
+    sm.on(AddTagsCommand).resolves({});
+
+    // Act
+    await tagEndpointConfig(client, CONFIG_ARN, { 'caretaker:deployed-to:ep-1': '2026-11-23T02:00:00.000Z' });
+
+    // Assess
+    expect(sm.commandCalls(AddTagsCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        ResourceArn: CONFIG_ARN,
+        Tags: [{ Key: 'caretaker:deployed-to:ep-1', Value: '2026-11-23T02:00:00.000Z' }],
+      },
+    ]);
+    expect(tagEndpointConfig.permission).toEqual({
+      action: 'sagemaker:AddTags',
+      resources: ['endpoint-config'],
+    });
+    expect(listEndpointConfigTags.permission).toEqual({
+      action: 'sagemaker:ListTags',
+      resources: ['endpoint-config'],
+    });
+  });
+
+  it("surfaces SageMaker's refusal of a tag as a request error, with its words", async () => {
+    // Prepare
+    sm.on(AddTagsCommand).rejects(
+      new SageMakerServiceException({
+        name: 'ValidationException',
+        message: "Tag keys beginning with 'aws:' are reserved for AWS use: aws:x",
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+
+    // Act
+    const refused = await tagEndpointConfig(client, CONFIG_ARN, { 'aws:x': 'y' }).catch(
+      (err: unknown) => err,
+    );
+
+    // Assess
+    expect(refused).toBeInstanceOf(AwsRequestError);
+    expect((refused as Error).message).toMatch(/reserved for AWS use/);
+  });
+
+  it('reads the tags of a configuration, none once it is gone', async () => {
+    // Prepare
+    sm.on(ListTagsCommand, { ResourceArn: CONFIG_ARN })
+      .resolvesOnce({ Tags: [{ Key: 'caretaker:deployed-to:ep-1', Value: 't' }] })
+      .rejectsOnce(
+        new SageMakerServiceException({
+          name: 'ValidationException',
+          message: `Resource ${CONFIG_ARN} not found: RecordNotFound`,
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
+
+    // Act
+    const before = await listEndpointConfigTags(client, CONFIG_ARN);
+    const after = await listEndpointConfigTags(client, CONFIG_ARN);
+
+    // Assess
+    expect(before).toEqual({ 'caretaker:deployed-to:ep-1': 't' });
+    expect(after).toEqual({});
   });
 });
