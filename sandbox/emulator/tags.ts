@@ -1,5 +1,13 @@
 import { AwsApiError } from './types.ts';
 
+/** At most this many tags per resource, and per AddTags call. */
+export const MAX_TAGS = 50;
+const CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+const refuse = (message: string) => new AwsApiError('ValidationException', message);
+const constraint = (value: unknown, member: string, rule: string) =>
+  `Value '${typeof value === 'string' ? value : JSON.stringify(value)}' at '${member}' failed to satisfy constraint: Member must ${rule}`;
+
 /**
  * SageMaker's AddTags on the tags of one resource, whatever its family (ListTags and AddTags are one
  * operation each for notebooks, endpoints and endpoint configurations). Limits from the API model (botocore
@@ -10,13 +18,6 @@ import { AwsApiError } from './types.ts';
  * @example addTags({}, [{ Key: 'caretaker:deployed-to:ep-1', Value: '2026-11-23T02:00:00.000Z' }])
  *   // → [{ Key: 'caretaker:deployed-to:ep-1', Value: '2026-11-23T02:00:00.000Z' }]
  */
-export const MAX_TAGS = 50;
-const CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-
-const refuse = (message: string) => new AwsApiError('ValidationException', message);
-const constraint = (value: unknown, member: string, rule: string) =>
-  `Value '${typeof value === 'string' ? value : JSON.stringify(value)}' at '${member}' failed to satisfy constraint: Member must ${rule}`;
-
 export function addTags(tags: Record<string, string>, list: unknown): Array<{ Key: string; Value: string }> {
   if (!Array.isArray(list))
     throw refuse(`1 validation error detected: ${constraint(null, 'tags', 'not be null')}`);
@@ -26,30 +27,20 @@ export function addTags(tags: Record<string, string>, list: unknown): Array<{ Ke
       constraint(`[${list.length} tags]`, 'tags', `have length less than or equal to ${MAX_TAGS}`),
     );
   list.forEach((tag: { Key?: unknown; Value?: unknown }, i) => {
-    const member = `tags.${i + 1}.member`;
-    const { Key, Value } = tag ?? {};
-    if (typeof Key !== 'string') violations.push(constraint(null, `${member}.key`, 'not be null'));
-    else if (Key.length < 1 || Key.length > 128)
-      violations.push(constraint(Key, `${member}.key`, 'have length between 1 and 128'));
-    else if (!CHARACTERS.test(Key))
-      violations.push(
-        constraint(
-          Key,
-          `${member}.key`,
-          'satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)',
-        ),
-      );
-    if (typeof Value !== 'string') violations.push(constraint(null, `${member}.value`, 'not be null'));
-    else if (Value.length > 256)
-      violations.push(constraint(Value, `${member}.value`, 'have length less than or equal to 256'));
-    else if (!CHARACTERS.test(Value))
-      violations.push(
-        constraint(
-          Value,
-          `${member}.value`,
-          'satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)',
-        ),
-      );
+    const members: Array<[string, unknown, number, number]> = [
+      ['key', tag?.Key, 1, 128],
+      ['value', tag?.Value, 0, 256],
+    ];
+    for (const [name, value, min, max] of members) {
+      const member = `tags.${i + 1}.member.${name}`;
+      if (typeof value !== 'string') violations.push(constraint(null, member, 'not be null'));
+      else if (value.length < min || value.length > max)
+        violations.push(constraint(value, member, `have length between ${min} and ${max}`));
+      else if (!CHARACTERS.test(value))
+        violations.push(
+          constraint(value, member, 'satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)'),
+        );
+    }
   });
   if (violations.length > 0) {
     const count = violations.length === 1 ? '1 validation error' : `${violations.length} validation errors`;

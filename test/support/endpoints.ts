@@ -38,6 +38,23 @@ export function updateRequested(
 
 export const ALL_AT_ONCE = { strategy: 'all-at-once' };
 
+/** A deployment of each strategy on a 4-instance variant, with one-minute waits. */
+export const STRATEGIES: Array<[name: string, deployment: Record<string, unknown>]> = [
+  ['all-at-once', ALL_AT_ONCE],
+  [
+    'canary',
+    { strategy: 'canary', canarySize: { type: 'CAPACITY_PERCENT', value: 25 }, waitIntervalSeconds: 60 },
+  ],
+  [
+    'linear',
+    { strategy: 'linear', linearStepSize: { type: 'CAPACITY_PERCENT', value: 25 }, waitIntervalSeconds: 60 },
+  ],
+  [
+    'rolling',
+    { strategy: 'rolling', maximumBatchSize: { type: 'INSTANCE_COUNT', value: 1 }, waitIntervalSeconds: 60 },
+  ],
+];
+
 /** A configuration of `count` ml.m5.large instances in one AllTraffic variant, as a fleet-file line. */
 export const configLine = (name: string, count = 4, extra = '') =>
   `  - { name: ${name}, variants: [{ name: AllTraffic, instanceType: ml.m5.large, instanceCount: ${count} }]${extra} }`;

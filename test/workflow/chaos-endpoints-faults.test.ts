@@ -74,13 +74,16 @@ describe.each(chaosSeeds())('endpoint updates under faults, seed %i', (seed) => 
     ['rollback', 'timeout', 'after-call'],
     ['finalize', 'Lambda.Unknown', 'before-call'],
     ['finalize', 'timeout', 'before-call'],
+    ['alarm-fired', 'Lambda.Unknown', 'after-call'],
+    ['alarm-fired', 'timeout', 'after-call'],
   ])(
     'keeps the endpoint recoverable and reports when endpoint/%s fails (%s, %s)',
     async (step, error, when) => {
       // Prepare: 40% of the step's invocations fail around their first change (or as they return, if they
-      // make none); which ones moves with the seed. The rollback step runs only when the bake alarms.
+      // make none); which ones moves with the seed. The rollback step, and the function that notes the
+      // alarm's event, run only when the bake alarms.
       const fleet = endpointFleet({
-        alarms: [bakeAlarm(step === 'rollback' ? 1 : seed)],
+        alarms: [bakeAlarm(step === 'rollback' || step === 'alarm-fired' ? 1 : seed)],
         extra: `faults:\n  seed: ${seed}\n  lambda:\n    endpoint/${step}: { error: ${error}, when: ${when}, rate: 0.4 }`,
       });
       // Act

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chaosSeeds } from '../support/chaos.ts';
 import {
+  STRATEGIES,
   ALL_AT_ONCE,
   alarmLine,
   at,
@@ -86,29 +87,7 @@ describe.each(chaosSeeds())('endpoints that share configurations and quotas, see
     expect(run.result.fleet.endpointConfigs.length).toBeLessThan(5);
   });
 
-  it.each([
-    ['all-at-once', ALL_AT_ONCE],
-    [
-      'canary',
-      { strategy: 'canary', canarySize: { type: 'INSTANCE_COUNT', value: 1 }, waitIntervalSeconds: 60 },
-    ],
-    [
-      'linear',
-      {
-        strategy: 'linear',
-        linearStepSize: { type: 'CAPACITY_PERCENT', value: 25 },
-        waitIntervalSeconds: 60,
-      },
-    ],
-    [
-      'rolling',
-      {
-        strategy: 'rolling',
-        maximumBatchSize: { type: 'INSTANCE_COUNT', value: 1 },
-        waitIntervalSeconds: 60,
-      },
-    ],
-  ])(
+  it.each(STRATEGIES)(
     'deploys %s into a quota that fits it exactly, and rolls back within it when the bake alarms',
     async (strategy, deployment) => {
       // Prepare: ep-2 holds 2 instances of the type; ep-1 runs 4 and its deployment needs room for exactly

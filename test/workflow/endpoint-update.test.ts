@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { NEXT } from '#lib/endpoint/constants';
 import type { SandboxRun } from '../../sandbox/runner.ts';
 import { loadDefinition } from '../../sandbox/executions.ts';
-import { ALL_AT_ONCE, at, endpointOutput, endpointState, updateRequested } from '../support/endpoints.ts';
+import {
+  ALL_AT_ONCE,
+  at,
+  endpointOutput,
+  endpointState,
+  STRATEGIES,
+  updateRequested,
+} from '../support/endpoints.ts';
 import { runFleet } from '../support/sandbox.ts';
 
 const fleetOf = ({ v2 = '', alarm = 'state: OK', extra = '', endpoints = '' } = {}) => `
@@ -28,29 +35,7 @@ const updateCalls = (run: SandboxRun, i = 0) =>
   run.result.executions[i]!.stats.sagemakerCalls.UpdateEndpoint ?? 0;
 
 describe('endpoint-update on the sandbox: deployments that succeed', () => {
-  it.each([
-    ['all-at-once', ALL_AT_ONCE],
-    [
-      'canary',
-      { strategy: 'canary', canarySize: { type: 'CAPACITY_PERCENT', value: 25 }, waitIntervalSeconds: 300 },
-    ],
-    [
-      'linear',
-      {
-        strategy: 'linear',
-        linearStepSize: { type: 'CAPACITY_PERCENT', value: 25 },
-        waitIntervalSeconds: 60,
-      },
-    ],
-    [
-      'rolling',
-      {
-        strategy: 'rolling',
-        maximumBatchSize: { type: 'INSTANCE_COUNT', value: 1 },
-        waitIntervalSeconds: 60,
-      },
-    ],
-  ])(
+  it.each(STRATEGIES)(
     'moves the endpoint to the target with a %s deployment, bakes it and announces it',
     async (_, deployment) => {
       // Act

@@ -15,6 +15,16 @@ const ARN = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/ep-1';
 
 beforeEach(() => sm.reset());
 
+/** SageMaker's refusals are ValidationExceptions, a resource that does not exist included (not a 404). */
+const refusal = (message: string) =>
+  new SageMakerServiceException({
+    name: 'ValidationException',
+    message,
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+  });
+const notFound = (arn: string) => refusal(`Resource ${arn} not found: RecordNotFound`);
+
 describe('the endpoint tags gateway', () => {
   it('reads every page of an endpoint tags with ListTags, declared on the endpoint resource', async () => {
     // Prepare
@@ -35,14 +45,7 @@ describe('the endpoint tags gateway', () => {
 
   it('gives an endpoint that does not exist no tags, so a limit by tags refuses it', async () => {
     // Prepare: SageMaker's word for a missing resource.
-    sm.on(ListTagsCommand).rejects(
-      new SageMakerServiceException({
-        name: 'ValidationException',
-        message: `Resource ${ARN} not found: RecordNotFound`,
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-      }),
-    );
+    sm.on(ListTagsCommand).rejects(notFound(ARN));
 
     // Act
     const tags = await listEndpointTags(client, ARN);
@@ -81,14 +84,7 @@ describe('the endpoint configuration tags gateway', () => {
 
   it("surfaces SageMaker's refusal of a tag as a request error, with its words", async () => {
     // Prepare
-    sm.on(AddTagsCommand).rejects(
-      new SageMakerServiceException({
-        name: 'ValidationException',
-        message: "Tag keys beginning with 'aws:' are reserved for AWS use: aws:x",
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-      }),
-    );
+    sm.on(AddTagsCommand).rejects(refusal("Tag keys beginning with 'aws:' are reserved for AWS use: aws:x"));
 
     // Act
     const refused = await tagEndpointConfig(client, CONFIG_ARN, { 'aws:x': 'y' }).catch(
@@ -104,14 +100,7 @@ describe('the endpoint configuration tags gateway', () => {
     // Prepare
     sm.on(ListTagsCommand, { ResourceArn: CONFIG_ARN })
       .resolvesOnce({ Tags: [{ Key: 'caretaker:deployed-to:ep-1', Value: 't' }] })
-      .rejectsOnce(
-        new SageMakerServiceException({
-          name: 'ValidationException',
-          message: `Resource ${CONFIG_ARN} not found: RecordNotFound`,
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+      .rejectsOnce(notFound(CONFIG_ARN));
 
     // Act
     const before = await listEndpointConfigTags(client, CONFIG_ARN);

@@ -159,53 +159,28 @@ export const holdEndpoint = needs(
 export const releaseEndpoint = needs(
   'dynamodb:UpdateItem',
   'ledger-table',
-  async (
-    { dynamodb, tableName }: LedgerClients,
-    endpointName: string,
-    requestId: string,
-    configs?: Record<string, string>,
-  ): Promise<boolean> => {
-    const written = await conditionalWrite(`endpoint#${endpointName}`, () =>
-      dynamodb.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: key(endpointName),
-          UpdateExpression: `SET holder = :free, heldUntil = :zero${configs ? ', configs = :configs' : ''}`,
-          ConditionExpression: 'holder = :me',
-          ExpressionAttributeValues: {
-            ':free': { S: FREE },
-            ':zero': { N: '0' },
-            ':me': { S: requestId },
-            ...(configs ? { ':configs': configsValue(configs) } : {}),
-          },
-        }),
-      ),
-    );
-    return written !== undefined;
-  },
+  (ledger: LedgerClients, endpointName: string, requestId: string, configs?: Record<string, string>) =>
+    updateAsHolder(
+      ledger,
+      endpointName,
+      requestId,
+      `holder = :free, heldUntil = :zero${configs ? ', configs = :configs' : ''}`,
+      {
+        ':free': { S: FREE },
+        ':zero': { N: '0' },
+        ...(configs ? { ':configs': configsValue(configs) } : {}),
+      },
+    ),
 );
 
-/** Records the configurations the endpoint has run, while `requestId` holds it. */
+/** Records the configurations the endpoint has run, while `requestId` holds it (a no-op otherwise). */
 export const recordEndpointConfigs = needs(
   'dynamodb:UpdateItem',
   'ledger-table',
-  async (
-    { dynamodb, tableName }: LedgerClients,
-    endpointName: string,
-    requestId: string,
-    configs: Record<string, string>,
-  ): Promise<void> => {
-    await callAws(`endpoint#${endpointName}`, () =>
-      dynamodb.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: key(endpointName),
-          UpdateExpression: 'SET configs = :configs',
-          ConditionExpression: 'holder = :me',
-          ExpressionAttributeValues: { ':configs': configsValue(configs), ':me': { S: requestId } },
-        }),
-      ),
-    );
+  async (ledger: LedgerClients, endpointName: string, requestId: string, configs: Record<string, string>) => {
+    await updateAsHolder(ledger, endpointName, requestId, 'configs = :configs', {
+      ':configs': configsValue(configs),
+    });
   },
 );
 
@@ -290,23 +265,30 @@ export const readVerdict = needs(
 export const extendHold = needs(
   'dynamodb:UpdateItem',
   'ledger-table',
-  async (
-    { dynamodb, tableName }: LedgerClients,
-    endpointName: string,
-    requestId: string,
-    untilMs: number,
-  ): Promise<boolean> => {
-    const written = await conditionalWrite(`endpoint#${endpointName}`, () =>
-      dynamodb.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: key(endpointName),
-          UpdateExpression: 'SET heldUntil = :until',
-          ConditionExpression: 'holder = :me',
-          ExpressionAttributeValues: { ':until': { N: String(untilMs) }, ':me': { S: requestId } },
-        }),
-      ),
-    );
-    return written !== undefined;
-  },
+  (ledger: LedgerClients, endpointName: string, requestId: string, untilMs: number) =>
+    updateAsHolder(ledger, endpointName, requestId, 'heldUntil = :until', {
+      ':until': { N: String(untilMs) },
+    }),
 );
+
+/** SETs `assignments` on the endpoint's item if `requestId` holds it; `false` when it does not. */
+async function updateAsHolder(
+  { dynamodb, tableName }: LedgerClients,
+  endpointName: string,
+  requestId: string,
+  assignments: string,
+  values: Record<string, AttributeValue>,
+): Promise<boolean> {
+  const written = await conditionalWrite(`endpoint#${endpointName}`, () =>
+    dynamodb.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: key(endpointName),
+        UpdateExpression: `SET ${assignments}`,
+        ConditionExpression: 'holder = :me',
+        ExpressionAttributeValues: { ...values, ':me': { S: requestId } },
+      }),
+    ),
+  );
+  return written !== undefined;
+}
