@@ -626,7 +626,7 @@ async function concludeEnded(event: EndpointUpdateEnded, deps: EndpointDeps): Pr
     const parsed: unknown = JSON.parse(detail.input ?? 'null');
     if (parsed && typeof parsed === 'object') request = parsed as Record<string, unknown>;
   } catch {
-    // EventBridge leaves out an input over 248 KB: an endpoint update request is never that large.
+    // Not JSON: no request to read; the execution's name still finds the verdict its Finalize recorded.
   }
   const requestId = typeof request.requestId === 'string' ? request.requestId : detail.name;
   const verdict = requestId
