@@ -520,6 +520,29 @@ describe('endpoint-update on the sandbox: tags, holds and reports that outlive a
     });
   });
 
+  it('keeps watching through many sporadic crashes of its look: it gives up only on failures in a row', async () => {
+    // Prepare: a 30-minute bake looked at every 30 s, three looks in ten crashing after they read the alarms.
+    const request = updateRequested({ deployment: ALL_AT_ONCE, bakeSeconds: 1800 }, at(0), 'sporadic');
+    const crashing = fleetOf({
+      extra:
+        'faults:\n  seed: 1\n  lambda:\n    endpoint/watch-alarms: { error: Lambda.Unknown, when: after-call, rate: 0.3 }',
+    });
+
+    // Act
+    const [calm, run] = [await runFleet(fleetOf(), [request]), await runFleet(crashing, [request])];
+
+    // Assess: each crash costs a Recover and a second look; far more than five crashed, none ended the bake.
+    const crashes =
+      (run.result.executions[0]!.stats.lambdaInvocations -
+        calm.result.executions[0]!.stats.lambdaInvocations) /
+      2;
+    expect(crashes).toBeGreaterThan(5);
+    expect(endpointOutput(run)).toMatchObject({
+      outcome: 'succeeded',
+      reason: expect.stringMatching(/no alarm fired during the 1800 s bake/),
+    });
+  });
+
   it('keeps holding an endpoint still moving when the workflow gives up on it, and refuses the next request meanwhile', async () => {
     // Prepare: the deployment's look crashes six times in a row, while the endpoint is still Updating.
     const fleet = fleetOf({
