@@ -1,7 +1,7 @@
 import { instrumentClients, observeCalls } from './clients.ts';
 import { VirtualClock } from './clock.ts';
 import { createCloudWatchService } from './emulator/cloudwatch.ts';
-import { createEndpointService } from './emulator/endpoints.ts';
+import { createEndpointService, type EndpointStatusChange } from './emulator/endpoints.ts';
 import { startEmulator, type BusEvent, type JournalEntry } from './emulator/index.ts';
 import { createTaggingService } from './emulator/tagging.ts';
 import { createServiceQuotasService } from './emulator/servicequotas.ts';
@@ -59,6 +59,7 @@ export interface SandboxRun {
   end: number;
   notebookHistory: Array<{ name: string; status: string; at: number }>;
   trafficHistory: Array<{ endpoint: string; at: number; weights: Record<string, number> }>;
+  endpointHistory: readonly EndpointStatusChange[];
   alarmHistory: Array<{ name: string; state: string; at: number }>;
   emitted: BusEvent[];
   calls: Record<string, Record<string, number>>;
@@ -309,6 +310,7 @@ export async function runSandbox(
       end: clock.now(),
       notebookHistory: history,
       trafficHistory: endpoints.world.trafficHistory,
+      endpointHistory: endpoints.world.statusHistory,
       alarmHistory: cloudwatch.world.history ?? [],
       emitted,
       calls: emulator.calls,

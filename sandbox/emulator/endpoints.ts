@@ -141,6 +141,7 @@ interface EndpointConfigRecord {
   createdAt: number;
   variants: VariantRecord[];
   behavior: EndpointConfigSeed['behavior'];
+  tags: Record<string, string>;
 }
 
 /**
@@ -171,6 +172,7 @@ interface Deployment {
 interface EndpointRecord {
   name: string;
   arn: string;
+  tags: Record<string, string>;
   /** What serves the endpoint's traffic, under the name `EndpointConfigName` shows. */
   live: ServingFleet;
   status: string;
@@ -390,15 +392,20 @@ const quotaExceeded = (type: string, quota: number, used: number, delta: number)
       'support to request an increase for this quota.',
   );
 
+/** One status change of an endpoint: DescribeEndpoint's status, config and pending config from then on. */
+export interface EndpointStatusChange {
+  endpoint: string;
+  at: number;
+  status: string;
+  endpointConfigName: string;
+  pendingEndpointConfigName?: string;
+}
+
 /** The endpoints' state over virtual time, with what the report draws (traffic split, status changes). */
 export class EndpointWorld {
   readonly trafficHistory: Array<{ endpoint: string; at: number; weights: Record<string, number> }> = [];
-  readonly statusHistory: Array<{
-    endpoint: string;
-    at: number;
-    status: string;
-    endpointConfigName: string;
-  }> = [];
+  /** Every status change, with the configuration live then and, while a deployment runs, the one it moves to. */
+  readonly statusHistory: EndpointStatusChange[] = [];
   readonly #configs = new Map<string, EndpointConfigRecord>();
   readonly #endpoints = new Map<string, EndpointRecord>();
   readonly #quotas: Record<string, number>;
@@ -426,6 +433,7 @@ export class EndpointWorld {
           InitialVariantWeight: 1,
         })),
         behavior: seed.behavior,
+        tags: {},
       });
     });
     fleet.endpoints.forEach((seed, i) => {
@@ -433,6 +441,7 @@ export class EndpointWorld {
       const endpoint: EndpointRecord = {
         name: seed.name,
         arn: this.#arn('endpoint', seed.name),
+        tags: {},
         // The fleet file's cross-checks make every seed endpoint's configuration exist.
         live: this.#configs.get(seed.endpointConfigName)!,
         status: seed.status,
@@ -501,6 +510,16 @@ export class EndpointWorld {
     return config;
   }
 
+  /**
+   * The tags of an endpoint or a configuration, by ARN (SageMaker's ListTags and AddTags). A deleted
+   * configuration has none to show: like any deleted resource, it is not found.
+   */
+  tagsOf(arn: string): Record<string, string> | undefined {
+    for (const resource of [...this.#configs.values(), ...this.#endpoints.values()])
+      if (resource.arn === arn) return resource.tags;
+    return undefined;
+  }
+
   get configs(): EndpointConfigRecord[] {
     return [...this.#configs.values()];
   }
@@ -521,6 +540,7 @@ export class EndpointWorld {
       createdAt: at,
       variants,
       behavior: NO_BEHAVIOR,
+      tags: {},
     };
     this.#configs.set(name, record);
     return record;
@@ -780,7 +800,14 @@ export class EndpointWorld {
   #setStatus(endpoint: EndpointRecord, status: string, at: number): void {
     endpoint.status = status;
     endpoint.modifiedAt = at;
-    this.statusHistory.push({ endpoint: endpoint.name, at, status, endpointConfigName: endpoint.live.name });
+    const d = endpoint.deployment;
+    this.statusHistory.push({
+      endpoint: endpoint.name,
+      at,
+      status,
+      endpointConfigName: endpoint.live.name,
+      ...(d && !d.over ? { pendingEndpointConfigName: d.target.name } : {}),
+    });
   }
 
   /** DescribeEndpoint's answer. */
@@ -923,7 +950,8 @@ function parseVariants(input: Record<string, unknown>): VariantRecord[] {
 
 /**
  * The SageMaker endpoint operations (merged by the server with the notebook operations under the same
- * `SageMaker` prefix). `ListTags` is the notebooks module's.
+ * `SageMaker` prefix). `ListTags` and `AddTags` are the notebooks module's, for every family: this one
+ * lends them its resources' tags (`tagsOf`).
  *
  * @example
  *   const cloudwatch = createCloudWatchService(fleet);
@@ -940,6 +968,7 @@ export function createEndpointService(
     service: 'sagemaker',
     world,
     attach: (context) => world.sync(context),
+    tagsOf: (arn) => world.tagsOf(arn),
     operations: {
       DescribeEndpoint: (input, ctx) => {
         world.sync(ctx);

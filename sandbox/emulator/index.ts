@@ -82,7 +82,9 @@ export async function startEmulator(fleet: Fleet, options: EmulatorOptions = {})
   };
 
   const registry = new ServiceRegistry();
-  const notebooks = createNotebookService(fleet, context);
+  const notebooks = createNotebookService(fleet, context, (arn) =>
+    (options.services ?? []).map((s) => s.tagsOf?.(arn)).find((tags) => tags !== undefined),
+  );
   const dynamodb = createDynamoService(options.tables ?? { [LEDGER_TABLE]: stackKeySchema('LedgerTable') });
   for (const service of [notebooks, createEventBridgeService(bus), dynamodb, ...(options.services ?? [])])
     registry.register(service);

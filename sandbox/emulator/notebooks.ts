@@ -5,10 +5,12 @@ import {
   type DescribeNotebookInstanceOutput,
   type ListNotebookInstanceLifecycleConfigsOutput,
   type ListNotebookInstancesOutput,
+  type AddTagsOutput,
   type ListTagsOutput,
   type NotebookInstanceSummary,
 } from '@aws-sdk/client-sagemaker';
 import type { Fleet, NotebookSeed } from '../fleet.ts';
+import { addTags } from './tags.ts';
 import { AwsApiError, type OperationContext, type ServiceEmulator } from './types.ts';
 
 /**
@@ -239,7 +241,12 @@ export interface NotebookService extends ServiceEmulator {
  *   notebooks.operations.StopNotebookInstance({ NotebookInstanceName: 'nb-1' }, context);
  *   notebooks.world.get('nb-1')?.status; // → 'Stopping'
  */
-export function createNotebookService(fleet: Fleet, context: OperationContext): NotebookService {
+export function createNotebookService(
+  fleet: Fleet,
+  context: OperationContext,
+  // ListTags and AddTags serve every SageMaker resource: the tags of those other services own, by ARN.
+  otherTags: (arn: string) => Record<string, string> | undefined = () => undefined,
+): NotebookService {
   const { region, account } = fleet;
   const arnOf = (name: string) =>
     `arn:aws:sagemaker:${region}:${account}:notebook-instance/${name.toLowerCase()}`;
@@ -281,6 +288,11 @@ export function createNotebookService(fleet: Fleet, context: OperationContext): 
     byArn.set(notebook.arn, notebook);
     history.push({ name: seed.name, status: seed.status, at: fleet.start });
   });
+  const tagsOf = (arn: string) => {
+    const tags = byArn.get(arn)?.tags ?? otherTags(arn);
+    if (!tags) throw validation(`Resource ${arn} not found: RecordNotFound`);
+    return tags;
+  };
   const lifecycleConfigs = new Map(
     fleet.lifecycleConfigs.map((name, index) => [name, { name, createdAt: createdBefore + index * 1000 }]),
   );
@@ -536,13 +548,17 @@ export function createNotebookService(fleet: Fleet, context: OperationContext): 
     },
 
     ListTags: (input): Wire<ListTagsOutput> => {
-      const arn = requiredString(input, 'ResourceArn');
-      const nb = byArn.get(arn);
-      if (!nb) throw validation(`Resource ${arn} not found: RecordNotFound`);
-      const tags = Object.entries(nb.tags).map(([Key, Value]) => ({ Key, Value }));
+      const tags = Object.entries(tagsOf(requiredString(input, 'ResourceArn'))).map(([Key, Value]) => ({
+        Key,
+        Value,
+      }));
       const { items, NextToken } = page('ListTags', tags, input, TAGS_PAGE, [TAGS_PAGE]);
       return { Tags: items, ...(NextToken ? { NextToken } : {}) };
     },
+
+    AddTags: (input): Wire<AddTagsOutput> => ({
+      Tags: addTags(tagsOf(requiredString(input, 'ResourceArn')), input.Tags),
+    }),
 
     ListNotebookInstanceLifecycleConfigs: (input): Wire<ListNotebookInstanceLifecycleConfigsOutput> => {
       const [by, direction] = sortOrder(

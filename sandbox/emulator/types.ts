@@ -50,4 +50,6 @@ export interface ServiceEmulator {
   resourceKey?(operation: string, input: Record<string, unknown>): string;
   /** Receives the emulator's context at start, so changes due before the first call still happen on time. */
   attach?(context: OperationContext): void;
+  /** The tags of a resource this service owns, by ARN, for SageMaker's one ListTags and AddTags. */
+  tagsOf?(arn: string): Record<string, string> | undefined;
 }

@@ -1,6 +1,7 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { closeEmulators, openEmulator } from '../support/emulator.ts';
 import {
+  AddTagsCommand,
   CreateEndpointConfigCommand,
   DeleteEndpointConfigCommand,
   DescribeEndpointCommand,
@@ -8,6 +9,8 @@ import {
   EndpointStatus,
   ListEndpointConfigsCommand,
   ListEndpointsCommand,
+  ListTagsCommand,
+  SageMakerClient,
   UpdateEndpointCommand,
   VariantStatus,
   type DeploymentConfig,
@@ -980,6 +983,82 @@ endpoints:\n`,
       ],
       endpointConfigs: ['cfg-v1', 'cfg-v2', 'cfg-v3-bad', 'cfg-v4-unhealthy', 'cfg-big', 'cfg-gpu'],
       alarms: [{ name: 'caretaker-ep-1-5xx', state: 'OK' }],
+    });
+  });
+});
+
+describe('SageMaker tags on endpoints and endpoint configurations', () => {
+  // AddTags and ListTags serve every SageMaker resource family ("notebook instances, … endpoint
+  // configurations, and endpoints"); limits from botocore's sagemaker/2017-07-24/service-2.json: TagList at
+  // most 50, TagKey 1–128 and TagValue 0–256 characters of [\p{L}\p{Z}\p{N}_.:/=+\-@]; the aws: prefix is
+  // reserved (AWS General Reference, "Tagging AWS resources").
+  const CONFIG_ARN = `${ARN}:endpoint-config/cfg-v2`;
+  const tagsOf = async (sagemaker: SageMakerClient, ResourceArn: string) =>
+    (await sagemaker.send(new ListTagsCommand({ ResourceArn }))).Tags;
+
+  it('adds and overwrites the tags of an endpoint configuration, and lists them', async () => {
+    // Prepare
+    const { sagemaker } = await sandbox();
+
+    // Act
+    await sagemaker.send(
+      new AddTagsCommand({
+        ResourceArn: CONFIG_ARN,
+        Tags: [
+          { Key: 'caretaker:deployed-to:ep-1', Value: '2026-11-23T02:00:00.000Z' },
+          { Key: 'team', Value: 'ml' },
+        ],
+      }),
+    );
+    const answer = await sagemaker.send(
+      new AddTagsCommand({
+        ResourceArn: CONFIG_ARN,
+        Tags: [{ Key: 'caretaker:deployed-to:ep-1', Value: '2026-11-24T02:00:00.000Z' }],
+      }),
+    );
+
+    // Assess
+    const expected = [
+      { Key: 'caretaker:deployed-to:ep-1', Value: '2026-11-24T02:00:00.000Z' },
+      { Key: 'team', Value: 'ml' },
+    ];
+    expect(answer.Tags).toEqual(expected);
+    expect(await tagsOf(sagemaker, CONFIG_ARN)).toEqual(expected);
+    expect(await tagsOf(sagemaker, `${ARN}:endpoint/ep-1`)).toEqual([]);
+  });
+
+  it.each([
+    [[{ Key: 'aws:owner', Value: 'x' }], /reserved for AWS use/],
+    [[{ Key: 'k'.repeat(129), Value: 'x' }], /tags.1.member.key.*length between 1 and 128/],
+    [[{ Key: 'bad#key', Value: 'x' }], /tags.1.member.key.*regular expression pattern/],
+    [Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })), /length less than or equal to 50/],
+  ])('refuses tags outside the API limits: %#', async (Tags, message) => {
+    // Prepare
+    const { sagemaker } = await sandbox();
+
+    // Act
+    const refused = await failure(sagemaker.send(new AddTagsCommand({ ResourceArn: CONFIG_ARN, Tags })));
+
+    // Assess
+    expect(refused).toMatchObject({ name: 'ValidationException', message: expect.stringMatching(message) });
+    expect(await tagsOf(sagemaker, CONFIG_ARN)).toEqual([]);
+  });
+
+  it('finds no tags on a configuration once it is deleted', async () => {
+    // Prepare
+    const { sagemaker } = await sandbox();
+    await sagemaker.send(
+      new AddTagsCommand({ ResourceArn: CONFIG_ARN, Tags: [{ Key: 'team', Value: 'ml' }] }),
+    );
+
+    // Act
+    await sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: 'cfg-v2' }));
+    const refused = await failure(tagsOf(sagemaker, CONFIG_ARN));
+
+    // Assess
+    expect(refused).toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(/not found/),
     });
   });
 });

@@ -29,6 +29,7 @@ const expected: Record<string, string[]> = {
   'securityhub-sagemaker3-archived.json': [],
   'securityhub-sagemaker3-consolidated.json': ['securityhub-notebook-finding'],
   'stepfunctions-notebook-patch-timed-out.json': ['notebook-patch-ended'],
+  'stepfunctions-endpoint-update-failed.json': ['endpoint-update-ended'],
   'securityhub-sagemaker3-passed.json': [],
   'securityhub-sagemaker3-per-standard.json': ['securityhub-notebook-finding'],
   'securityhub-sagemaker8-consolidated.json': ['securityhub-notebook-finding'],
@@ -43,6 +44,7 @@ describe('events/rules.json', () => {
       'triggersFromConfig',
       'endpointAlarmFired',
       'notebookReport',
+      'endpointFinalize',
     ]);
 
     // Act

@@ -1,36 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { NEXT } from '#lib/endpoint/constants';
-import type { EndpointUpdateOutput } from '#lib/endpoint/steps';
-import type { SandboxEvent, SandboxRun } from '../../sandbox/runner.ts';
+import type { SandboxRun } from '../../sandbox/runner.ts';
 import { loadDefinition } from '../../sandbox/executions.ts';
+import {
+  ALL_AT_ONCE,
+  at,
+  endpointOutput,
+  endpointState,
+  STRATEGIES,
+  updateRequested,
+} from '../support/endpoints.ts';
 import { runFleet } from '../support/sandbox.ts';
-
-const START = Date.parse('2026-11-23T02:00:00Z');
-const at = (seconds: number) => new Date(START + seconds * 1000).toISOString();
-
-let ids = 0;
-function updateRequested(detail: Record<string, unknown> = {}, time = at(0)): SandboxEvent {
-  return {
-    version: '0',
-    id: `ep-req-${++ids}`,
-    source: 'caretaker.requests',
-    'detail-type': 'Endpoint Update Requested',
-    account: '123456789012',
-    region: 'us-east-1',
-    time,
-    resources: [],
-    detail: {
-      endpointName: 'ep-1',
-      targetEndpointConfigName: 'cfg-v2',
-      deployment: { strategy: 'canary', canarySize: { type: 'CAPACITY_PERCENT', value: 25 } },
-      alarms: ['caretaker-ep-1-5xx'],
-      bakeSeconds: 600,
-      ...detail,
-    },
-  };
-}
-
-const ALL_AT_ONCE = { strategy: 'all-at-once' };
 
 const fleetOf = ({ v2 = '', alarm = 'state: OK', extra = '', endpoints = '' } = {}) => `
 start: 2026-11-23T02:00:00Z
@@ -51,35 +31,11 @@ alarms:
     ${alarm}
 ${extra}`;
 
-const outputOf = (run: SandboxRun, i = 0) => run.result.executions[i]!.output as EndpointUpdateOutput;
 const updateCalls = (run: SandboxRun, i = 0) =>
   run.result.executions[i]!.stats.sagemakerCalls.UpdateEndpoint ?? 0;
-const endpoint = (run: SandboxRun, name = 'ep-1') => run.result.fleet.endpoints.find((e) => e.name === name);
 
 describe('endpoint-update on the sandbox: deployments that succeed', () => {
-  it.each([
-    ['all-at-once', ALL_AT_ONCE],
-    [
-      'canary',
-      { strategy: 'canary', canarySize: { type: 'CAPACITY_PERCENT', value: 25 }, waitIntervalSeconds: 300 },
-    ],
-    [
-      'linear',
-      {
-        strategy: 'linear',
-        linearStepSize: { type: 'CAPACITY_PERCENT', value: 25 },
-        waitIntervalSeconds: 60,
-      },
-    ],
-    [
-      'rolling',
-      {
-        strategy: 'rolling',
-        maximumBatchSize: { type: 'INSTANCE_COUNT', value: 1 },
-        waitIntervalSeconds: 60,
-      },
-    ],
-  ])(
+  it.each(STRATEGIES)(
     'moves the endpoint to the target with a %s deployment, bakes it and announces it',
     async (_, deployment) => {
       // Act
@@ -92,7 +48,7 @@ describe('endpoint-update on the sandbox: deployments that succeed', () => {
         status: 'SUCCEEDED',
         trigger: { source: 'caretaker.requests', detailType: 'Endpoint Update Requested' },
       });
-      expect(outputOf(run)).toMatchObject({
+      expect(endpointOutput(run)).toMatchObject({
         outcome: 'succeeded',
         reason: expect.stringMatching(/no alarm fired during the 600 s bake/),
         endpointName: 'ep-1',
@@ -100,7 +56,7 @@ describe('endpoint-update on the sandbox: deployments that succeed', () => {
         previousEndpointConfigName: 'cfg-v1',
         liveEndpointConfigName: 'cfg-v2',
       });
-      expect(endpoint(run)).toEqual({ name: 'ep-1', status: 'InService', endpointConfigName: 'cfg-v2' });
+      expect(endpointState(run)).toEqual({ name: 'ep-1', status: 'InService', endpointConfigName: 'cfg-v2' });
       expect(updateCalls(run)).toBe(1);
       expect(execution!.stats.virtualSeconds).toBeGreaterThanOrEqual(600);
       expect(run.result.events.map((e) => e['detail-type'])).toEqual(['Endpoint Update Completed']);
@@ -117,12 +73,12 @@ describe('endpoint-update on the sandbox: rollbacks', () => {
     const run = await runFleet(fleet, [updateRequested()]);
 
     // Assess
-    expect(outputOf(run)).toMatchObject({
+    expect(endpointOutput(run)).toMatchObject({
       outcome: 'auto-rolled-back',
       reason: expect.stringMatching(/SageMaker rolled ep-1 back to cfg-v1/),
       liveEndpointConfigName: 'cfg-v1',
     });
-    expect(endpoint(run)).toMatchObject({ status: 'InService', endpointConfigName: 'cfg-v1' });
+    expect(endpointState(run)).toMatchObject({ status: 'InService', endpointConfigName: 'cfg-v1' });
     expect(updateCalls(run)).toBe(1);
   });
 
@@ -134,14 +90,14 @@ describe('endpoint-update on the sandbox: rollbacks', () => {
     const run = await runFleet(fleet, [updateRequested({ deployment: ALL_AT_ONCE })]);
 
     // Assess
-    const output = outputOf(run);
+    const output = endpointOutput(run);
     expect(output).toMatchObject({
       outcome: 'rolled-back',
       reason: expect.stringMatching(/rolled ep-1 back to cfg-v1: alarm caretaker-ep-1-5xx is ALARM/),
       alarm: { name: 'caretaker-ep-1-5xx', state: 'ALARM' },
       liveEndpointConfigName: 'cfg-v1',
     });
-    expect(endpoint(run)).toMatchObject({ status: 'InService', endpointConfigName: 'cfg-v1' });
+    expect(endpointState(run)).toMatchObject({ status: 'InService', endpointConfigName: 'cfg-v1' });
     expect(run.result.fleet.endpointConfigs).toContain('cfg-v2');
     expect(updateCalls(run)).toBe(2);
     const reactionSeconds = (Date.parse(output.rolledBackAt!) - Date.parse(at(400))) / 1000;
@@ -162,7 +118,7 @@ describe('endpoint-update on the sandbox: rollbacks', () => {
     const run = await runFleet(fleet, [updateRequested({ deployment: ALL_AT_ONCE })]);
 
     // Assess
-    const output = outputOf(run);
+    const output = endpointOutput(run);
     expect(output).toMatchObject({
       outcome: 'rolled-back',
       reason: expect.stringMatching(
@@ -170,7 +126,7 @@ describe('endpoint-update on the sandbox: rollbacks', () => {
       ),
       alarm: { name: 'caretaker-ep-1-5xx', state: 'ALARM', values: [7], at: '2026-11-23T02:06:41.000Z' },
     });
-    expect(endpoint(run)).toMatchObject({ endpointConfigName: 'cfg-v1' });
+    expect(endpointState(run)).toMatchObject({ endpointConfigName: 'cfg-v1' });
     expect((Date.parse(output.rolledBackAt!) - Date.parse(at(401))) / 1000).toBeLessThan(60);
   });
 
@@ -182,11 +138,11 @@ describe('endpoint-update on the sandbox: rollbacks', () => {
     const run = await runFleet(fleet, [updateRequested({ deployment: ALL_AT_ONCE })]);
 
     // Assess
-    expect(outputOf(run)).toMatchObject({
+    expect(endpointOutput(run)).toMatchObject({
       outcome: 'auto-rolled-back',
       reason: expect.stringMatching(/back to cfg-v1: .*health check/),
     });
-    expect(endpoint(run)).toMatchObject({ status: 'InService', endpointConfigName: 'cfg-v1' });
+    expect(endpointState(run)).toMatchObject({ status: 'InService', endpointConfigName: 'cfg-v1' });
   });
 
   it('extends a bake whose alarm never had data once, then reports it unverified, never succeeded', async () => {
@@ -197,7 +153,7 @@ describe('endpoint-update on the sandbox: rollbacks', () => {
     const run = await runFleet(fleet, [updateRequested({ deployment: ALL_AT_ONCE, bakeSeconds: 300 })]);
 
     // Assess
-    expect(outputOf(run)).toMatchObject({
+    expect(endpointOutput(run)).toMatchObject({
       outcome: 'unverified',
       noDataAlarms: ['caretaker-ep-1-5xx'],
       reason: expect.stringMatching(/never had data.*live but not proven/),
@@ -217,7 +173,7 @@ describe('endpoint-update on the sandbox: rollbacks', () => {
     ]);
 
     // Assess
-    expect(outputOf(run)).toMatchObject({
+    expect(endpointOutput(run)).toMatchObject({
       outcome: 'succeeded',
       noDataAlarms: ['caretaker-ep-1-5xx'],
       reason: expect.stringMatching(/caretaker-ep-1-5xx never had data \(treated as not breaching/),
@@ -232,7 +188,7 @@ describe('endpoint-update on the sandbox: rollbacks', () => {
     const run = await runFleet(fleet, [updateRequested({ treatMissingDataAs: 'breaching' })]);
 
     // Assess
-    expect(outputOf(run)).toMatchObject({
+    expect(endpointOutput(run)).toMatchObject({
       outcome: 'rejected',
       reason: expect.stringMatching(/caretaker-ep-1-5xx has no data .*treats missing data as breaching/),
     });
@@ -248,7 +204,7 @@ describe('endpoint-update on the sandbox: rollbacks', () => {
 
     // Assess
     expect(run.result.fleet.alarms).toEqual([{ name: 'caretaker-ep-1-5xx', state: 'OK' }]);
-    expect(outputOf(run)).toMatchObject({
+    expect(endpointOutput(run)).toMatchObject({
       outcome: 'auto-rolled-back',
       reason: expect.stringMatching(
         /back to cfg-v1: alarm caretaker-ep-1-5xx is ALARM: Threshold Crossed.*values 7/,
@@ -289,10 +245,10 @@ describe('endpoint-update on the sandbox: requests refused before anything chang
     const run = await runFleet(fleet, [updateRequested(detail)]);
 
     // Assess
-    expect(outputOf(run)).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(reason) });
-    expect(outputOf(run).reason).toMatch(/nothing was changed$/);
+    expect(endpointOutput(run)).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(reason) });
+    expect(endpointOutput(run).reason).toMatch(/nothing was changed$/);
     expect(updateCalls(run)).toBe(0);
-    expect(endpoint(run)).toEqual({ name: 'ep-1', status: 'InService', endpointConfigName: 'cfg-v1' });
+    expect(endpointState(run)).toEqual({ name: 'ep-1', status: 'InService', endpointConfigName: 'cfg-v1' });
     expect(run.result.events[0]).toMatchObject({
       'detail-type': 'Endpoint Update Completed',
       detail: { outcome: 'rejected' },
@@ -307,14 +263,14 @@ describe('endpoint-update on the sandbox: requests refused before anything chang
     const run = await runFleet(fleet, [updateRequested()]);
 
     // Assess
-    expect(outputOf(run)).toMatchObject({
+    expect(endpointOutput(run)).toMatchObject({
       outcome: 'rejected',
       reason: expect.stringMatching(
         /ml\.m5\.large for endpoint usage is 6 instance\(s\): the deployment needs 8 .*nothing was changed/,
       ),
     });
     expect(updateCalls(run)).toBe(0);
-    expect(endpoint(run)).toEqual({ name: 'ep-1', status: 'InService', endpointConfigName: 'cfg-v1' });
+    expect(endpointState(run)).toEqual({ name: 'ep-1', status: 'InService', endpointConfigName: 'cfg-v1' });
   });
 
   it('deploys with a quota that fits the deployment exactly, and rolls back within it when the bake alarms', async () => {
@@ -328,7 +284,7 @@ describe('endpoint-update on the sandbox: requests refused before anything chang
     const run = await runFleet(fleet, [updateRequested({ deployment: ALL_AT_ONCE })]);
 
     // Assess
-    expect(outputOf(run)).toMatchObject({ outcome: 'rolled-back', liveEndpointConfigName: 'cfg-v1' });
+    expect(endpointOutput(run)).toMatchObject({ outcome: 'rolled-back', liveEndpointConfigName: 'cfg-v1' });
     expect(updateCalls(run)).toBe(2);
   });
 
@@ -348,8 +304,8 @@ describe('endpoint-update on the sandbox: requests refused before anything chang
     const run = await runFleet(fleet, [updateRequested({ deployment })]);
 
     // Assess
-    expect(outputOf(run)).toMatchObject({ outcome: 'rolled-back', liveEndpointConfigName: 'cfg-v1' });
-    expect(endpoint(run)).toMatchObject({ status: 'InService', endpointConfigName: 'cfg-v1' });
+    expect(endpointOutput(run)).toMatchObject({ outcome: 'rolled-back', liveEndpointConfigName: 'cfg-v1' });
+    expect(endpointState(run)).toMatchObject({ status: 'InService', endpointConfigName: 'cfg-v1' });
   });
 
   it('reports a SageMaker that keeps failing with 5xx as rejected after the retries, nothing changed', async () => {
@@ -361,12 +317,12 @@ describe('endpoint-update on the sandbox: requests refused before anything chang
 
     // Assess
     expect(run.result.executions[0]!.status).toBe('SUCCEEDED');
-    expect(outputOf(run)).toMatchObject({
+    expect(endpointOutput(run)).toMatchObject({
       outcome: 'rejected',
       reason: expect.stringMatching(/^TransientAwsError: .*nothing was changed$/),
     });
     expect(updateCalls(run)).toBeGreaterThan(5);
-    expect(endpoint(run)).toEqual({ name: 'ep-1', status: 'InService', endpointConfigName: 'cfg-v1' });
+    expect(endpointState(run)).toEqual({ name: 'ep-1', status: 'InService', endpointConfigName: 'cfg-v1' });
   });
 
   it('refuses deployment values outside the API limits at the door: no execution starts', async () => {
@@ -415,10 +371,13 @@ describe('endpoint-update on the sandbox: requests refused before anything chang
     ]);
 
     // Assess
-    expect(outputOf(run, 0).outcome).toBe('succeeded');
-    expect(outputOf(run, 1)).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(reason) });
+    expect(endpointOutput(run, 0).outcome).toBe('succeeded');
+    expect(endpointOutput(run, 1)).toMatchObject({
+      outcome: 'rejected',
+      reason: expect.stringMatching(reason),
+    });
     expect(updateCalls(run, 1)).toBe(0);
-    expect(endpoint(run)).toMatchObject({ endpointConfigName: 'cfg-v2' });
+    expect(endpointState(run)).toMatchObject({ endpointConfigName: 'cfg-v2' });
   });
 });
 
@@ -438,8 +397,8 @@ describe('endpoint-update on the sandbox: pruning', () => {
     ]);
 
     // Assess: cfg-v1 was live before caretaker came, so it is not caretaker's to delete.
-    expect(outputOf(run, 1)).toMatchObject({ outcome: 'succeeded', prunedConfigs: [] });
-    expect(outputOf(run, 2)).toMatchObject({ outcome: 'succeeded', prunedConfigs: ['cfg-v2'] });
+    expect(endpointOutput(run, 1)).toMatchObject({ outcome: 'succeeded', prunedConfigs: [] });
+    expect(endpointOutput(run, 2)).toMatchObject({ outcome: 'succeeded', prunedConfigs: ['cfg-v2'] });
     expect(run.result.fleet.endpointConfigs).toEqual(['cfg-v1', 'cfg-v3', 'cfg-blue', 'cfg-v4']);
   });
 
@@ -451,7 +410,7 @@ describe('endpoint-update on the sandbox: pruning', () => {
     const run = await runFleet(fleet, [deploy('cfg-v2', 0), deploy('cfg-v3', 1000), deploy('cfg-v4', 2000)]);
 
     // Assess
-    expect(outputOf(run, 2)).toMatchObject({ outcome: 'succeeded', prunedConfigs: [] });
+    expect(endpointOutput(run, 2)).toMatchObject({ outcome: 'succeeded', prunedConfigs: [] });
     expect(run.result.executions[2]!.stats.sagemakerCalls.DeleteEndpointConfig).toBeUndefined();
     expect(run.result.fleet.endpointConfigs).toContain('cfg-v2');
   });
@@ -478,7 +437,7 @@ describe('endpoint-update on the sandbox: pruning', () => {
     ]);
 
     // Assess
-    const byName = Object.fromEntries(run.result.executions.map((e, i) => [e.name, outputOf(run, i)]));
+    const byName = Object.fromEntries(run.result.executions.map((e, i) => [e.name, endpointOutput(run, i)]));
     const ep2Last = Object.values(byName).find(
       (o) => o.endpointName === 'ep-2' && o.targetEndpointConfigName === 'cfg-v1',
     )!;
@@ -488,7 +447,129 @@ describe('endpoint-update on the sandbox: pruning', () => {
     expect(ep2Last).toMatchObject({ outcome: 'succeeded', prunedConfigs: [] });
     expect(ep1Bake).toMatchObject({ outcome: 'rolled-back', liveEndpointConfigName: 'cfg-v3' });
     expect(run.result.fleet.endpointConfigs).toContain('cfg-v3');
-    expect(endpoint(run)).toMatchObject({ status: 'InService', endpointConfigName: 'cfg-v3' });
+    expect(endpointState(run)).toMatchObject({ status: 'InService', endpointConfigName: 'cfg-v3' });
+  });
+});
+
+describe('endpoint-update on the sandbox: tags, holds and reports that outlive a failure', () => {
+  const deploy = (target: string, seconds: number) =>
+    updateRequested(
+      { targetEndpointConfigName: target, deployment: ALL_AT_ONCE, retainConfigs: 1, bakeSeconds: 60 },
+      at(seconds),
+    );
+
+  it('tags the configuration it deploys as deployed to this endpoint by caretaker', async () => {
+    // Act
+    const run = await runFleet(fleetOf(), [deploy('cfg-v2', 0)]);
+
+    // Assess
+    const [execution] = run.records;
+    const tagged = run.journal.filter((e) => e.operation === 'AddTags' && e.outcome === 'ok');
+    expect(tagged).toEqual([
+      expect.objectContaining({
+        resource: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/cfg-v2',
+        caller: execution!.arn,
+      }),
+    ]);
+    expect(endpointOutput(run).notTagged).toBeUndefined();
+  });
+
+  it('never prunes a configuration it could not tag, and says so', async () => {
+    // Prepare: every AddTags answers 500, through the SDK's retries.
+    const fleet = fleetOf({ extra: 'faults: { serverErrors: { AddTags: 1 } }' });
+
+    // Act
+    const run = await runFleet(fleet, [deploy('cfg-v2', 0), deploy('cfg-v3', 600), deploy('cfg-v4', 1200)]);
+
+    // Assess: the deployments went ahead and were watched; nothing was caretaker's to delete.
+    expect(run.result.executions.map((_, i) => endpointOutput(run, i).outcome)).toEqual([
+      'succeeded',
+      'succeeded',
+      'succeeded',
+    ]);
+    expect(endpointOutput(run, 2)).toMatchObject({
+      prunedConfigs: [],
+      notTagged: expect.stringMatching(
+        /^not tagged caretaker:deployed-to:ep-1, so never pruned: .*InternalFailure/,
+      ),
+    });
+    expect(run.result.fleet.endpointConfigs).toEqual(['cfg-v1', 'cfg-v2', 'cfg-v3', 'cfg-blue', 'cfg-v4']);
+  });
+
+  it('reports an update whose Finalize fails for good from the verdict it recorded, through the status-change rule', async () => {
+    // Prepare: Finalize fails before it announces anything, with an error no Retry takes.
+    const fleet = fleetOf({
+      extra:
+        'faults:\n  lambda:\n    endpoint/finalize: { error: Lambda.Unknown, when: before-call, times: 1 }',
+    });
+
+    // Act
+    const run = await runFleet(fleet, [updateRequested({ deployment: ALL_AT_ONCE })]);
+
+    // Assess
+    const [execution] = run.result.executions;
+    expect(execution!.status).toBe('FAILED');
+    const completed = run.result.events.filter((e) => e['detail-type'] === 'Endpoint Update Completed');
+    expect(completed).toHaveLength(1);
+    expect(completed[0]!.detail).toMatchObject({
+      requestId: execution!.name,
+      outcome: 'succeeded',
+      reason: expect.stringMatching(/no alarm fired during the 600 s bake/),
+      liveEndpointConfigName: 'cfg-v2',
+      executionEnded: 'FAILED',
+    });
+  });
+
+  it('keeps watching through many sporadic crashes of its look: it gives up only on failures in a row', async () => {
+    // Prepare: a 30-minute bake looked at every 30 s, three looks in ten crashing after they read the alarms.
+    const request = updateRequested({ deployment: ALL_AT_ONCE, bakeSeconds: 1800 }, at(0), 'sporadic');
+    const crashing = fleetOf({
+      extra:
+        'faults:\n  seed: 1\n  lambda:\n    endpoint/watch-alarms: { error: Lambda.Unknown, when: after-call, rate: 0.3 }',
+    });
+
+    // Act
+    const [calm, run] = [await runFleet(fleetOf(), [request]), await runFleet(crashing, [request])];
+
+    // Assess: each crash costs a Recover and a second look; far more than five crashed, none ended the bake.
+    const crashes =
+      (run.result.executions[0]!.stats.lambdaInvocations -
+        calm.result.executions[0]!.stats.lambdaInvocations) /
+      2;
+    expect(crashes).toBeGreaterThan(5);
+    expect(endpointOutput(run)).toMatchObject({
+      outcome: 'succeeded',
+      reason: expect.stringMatching(/no alarm fired during the 1800 s bake/),
+    });
+  });
+
+  it('keeps holding an endpoint still moving when the workflow gives up on it, and refuses the next request meanwhile', async () => {
+    // Prepare: the deployment's look crashes six times in a row, while the endpoint is still Updating.
+    const fleet = fleetOf({
+      v2: 'behavior: { failsHealthCheck: true }',
+      extra:
+        'faults:\n  lambda:\n    endpoint/check-deployment: { error: Lambda.Unknown, when: after-call, times: 6 }',
+    });
+
+    // Act
+    const run = await runFleet(fleet, [
+      updateRequested({ deployment: ALL_AT_ONCE }),
+      updateRequested({ targetEndpointConfigName: 'cfg-v3', deployment: ALL_AT_ONCE }, at(300)),
+    ]);
+
+    // Assess
+    expect(endpointOutput(run, 0)).toMatchObject({
+      outcome: 'failed',
+      reason: expect.stringMatching(
+        /gave up after 6 failed steps in a row: ep-1 is Updating on cfg-v1 moving to cfg-v2; needs attention; caretaker keeps holding ep-1 until /,
+      ),
+      heldUntil: expect.any(String),
+    });
+    expect(endpointOutput(run, 1)).toMatchObject({
+      outcome: 'rejected',
+      reason: expect.stringMatching(/has held endpoint ep-1/),
+    });
+    expect(updateCalls(run, 1)).toBe(0);
   });
 });
 

@@ -62,8 +62,9 @@ export const EVENT = {
 /** How often the waits look again. Every state transition is billed, and alarms change per minute at best. */
 export const POLL_SECONDS = 30;
 /**
- * How many step failures after UpdateEndpoint (maybe) took effect the workflow survives by going back to
- * watching the endpoint, before it reports `failed` with what is live. The hold stays meanwhile.
+ * How many step failures in a row after UpdateEndpoint (maybe) took effect the workflow survives by going back
+ * to watching the endpoint, before it reports `failed` with what is live. A step that returns resets the count:
+ * sporadic crashes never end the watch, the deadlines of each wait do.
  */
 export const MAX_RECOVERIES = 5;
 /** How long caretaker's own all-at-once rollback may take before it is reported as failed. */
@@ -72,6 +73,16 @@ export const ROLLBACK_TIMEOUT_SECONDS = 3600;
 export const MAX_DEPLOYMENT_SECONDS = 28_800;
 /** Slack on top of the deployment timeout for provisioning and the termination wait. */
 export const DEPLOYMENT_SLACK_SECONDS = 3600;
+/**
+ * How long an execution that concludes while its endpoint is still moving keeps holding it: SageMaker's
+ * longest deployment and the slack on top, so the hold outlasts whatever SageMaker is still doing.
+ */
+export const HOLD_WHILE_MOVING_SECONDS = MAX_DEPLOYMENT_SECONDS + DEPLOYMENT_SLACK_SECONDS;
+/**
+ * The tag caretaker puts on each configuration it deploys, per endpoint (a configuration can serve several),
+ * valued with when: pruning deletes only configurations that carry it for the endpoint it prunes for.
+ */
+export const DEPLOYED_TO_TAG = (endpointName: string) => `caretaker:deployed-to:${endpointName}`;
 /**
  * The longest an endpoint-update execution can run (deployment, twice the longest bake, rollback): the
  * ASL's `TimeoutSeconds`. A ledger hold older than this belongs to an execution that is gone.

@@ -123,6 +123,7 @@ export async function preflight(input: StepInput, deps: EndpointDeps): Promise<E
   return {
     next: NEXT.startUpdate,
     endpointArn: endpoint.arn,
+    targetEndpointConfigArn: targetConfig.arn,
     previousEndpointConfigName: endpoint.endpointConfigName,
     previousInstances: Math.max(0, ...(currentConfig?.variants ?? []).map((v) => v.instanceCount)),
     ...(endpoint.lastModifiedAt ? { unchangedSince: endpoint.lastModifiedAt } : {}),

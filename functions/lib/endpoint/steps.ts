@@ -4,9 +4,13 @@ import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { describeAlarmHistory, describeAlarms } from '../aws/cloudwatch.ts';
 import { rollbackDeploymentConfig, toDeploymentConfig } from './deployment-config.ts';
 import {
+  DEPLOYED_TO_TAG,
   DEPLOYMENT_SLACK_SECONDS,
+  ENDPOINT_STATUS,
   EVENT,
   EXECUTION_TIMEOUT_SECONDS,
+  HOLD_WHILE_MOVING_SECONDS,
+  IN_PROGRESS_STATUSES,
   MAX_DEPLOYMENT_SECONDS,
   MAX_RECOVERIES,
   NEXT,
@@ -27,12 +31,15 @@ import {
   type AlarmCause,
 } from './decisions.ts';
 import type { EndpointUpdateRequest } from './request.ts';
-import { AwsRequestError, NotFoundError, ValidationError } from '../errors.ts';
+import { AwsRequestError, NotFoundError, TransientAwsError, ValidationError } from '../errors.ts';
 import {
+  extendHold,
   holdEndpoint,
   readEndpointRecord,
+  readVerdict,
   recordEndpointAlarm,
   recordEndpointConfigs,
+  recordVerdict,
   releaseEndpoint,
 } from '../aws/ledger/endpoints.ts';
 import { putEvents, type EventClients, type OutgoingEvent } from '../aws/eventbridge.ts';
@@ -42,10 +49,12 @@ import { metrics } from '../observability.ts';
 import {
   deleteEndpointConfig,
   describeEndpoint,
+  describeEndpointConfig,
   listEndpoints,
   updateEndpoint,
   type EndpointView,
 } from '../aws/sagemaker/endpoints.ts';
+import { listEndpointConfigTags, tagEndpointConfig } from '../aws/sagemaker/tags.ts';
 
 /**
  * The steps of the endpoint-update workflow. Each reads the endpoint's real state first, decides with the
@@ -74,6 +83,8 @@ export interface EndpointUpdateState {
   outcome?: EndpointOutcome;
   reason?: string;
   endpointArn?: string;
+  /** The target configuration's ARN, to tag it as deployed here by caretaker. */
+  targetEndpointConfigArn?: string;
   previousEndpointConfigName?: string;
   /** Instances of the previous configuration: the size caretaker's own rolling rollback batches. */
   previousInstances?: number;
@@ -95,7 +106,9 @@ export interface EndpointUpdateState {
   hadData?: string[];
   /** The watched alarms that never had data during the bake. */
   noData?: string[];
-  /** Step failures survived so far by going back to watching the endpoint (see {@link recover}). */
+  /** Why the target configuration could not be tagged as deployed here (it is then never pruned). */
+  notTagged?: string;
+  /** Step failures in a row survived by going back to watching the endpoint (see {@link recover}). */
   recoveries?: number;
 }
 
@@ -114,9 +127,14 @@ export function requestOf(input: StepInput): EndpointUpdateRequest {
   return request as EndpointUpdateRequest;
 }
 
+/**
+ * The state a step works on. A step that gets this far and returns has made progress, so the failures
+ * {@link recover} counts start again: they count failures in a row, not in a lifetime.
+ */
 function stateOf(input: StepInput): EndpointUpdateState {
   if (!input.state) throw new ValidationError([{ field: 'state', message: 'is required after Preflight' }]);
-  return input.state;
+  const { recoveries: _recoveries, ...state } = input.state;
+  return state;
 }
 
 const finish = (
@@ -156,6 +174,7 @@ export const startUpdatePermissions = permissionsOf(
   updateEndpoint,
   describeEndpoint,
   releaseEndpoint,
+  tagEndpointConfig,
   recordEndpointConfigs,
 );
 
@@ -208,22 +227,57 @@ export async function startUpdate(input: StepInput, deps: EndpointDeps): Promise
       );
     }
   }
-  // Only what caretaker deployed here enters the history that pruning may delete from.
-  await recordEndpointConfigs(deps.ledger, request.endpointName, request.requestId, {
-    ...hold.record.configs,
-    [target]: (startedBefore ? hold.record.configs[target] : undefined) ?? iso(now),
-  });
+  const deployedAt = (startedBefore ? hold.record.configs[target] : undefined) ?? iso(now);
+  // Only what caretaker deployed here is tagged so, and enters the history that pruning may delete from.
+  const notTagged = await tagDeployed(deps, request.endpointName, state.targetEndpointConfigArn, deployedAt);
+  if (!notTagged) {
+    await recordEndpointConfigs(deps.ledger, request.endpointName, request.requestId, {
+      ...hold.record.configs,
+      [target]: deployedAt,
+    });
+  }
   const timeout =
     (request.deployment.maximumExecutionTimeoutSeconds ?? MAX_DEPLOYMENT_SECONDS) +
     ('terminationWaitSeconds' in request.deployment ? (request.deployment.terminationWaitSeconds ?? 0) : 0) +
     DEPLOYMENT_SLACK_SECONDS;
-  const startedAt = (startedBefore ? since : undefined) ?? iso(now);
+  // An update found already started (an earlier attempt's answer was lost) began when the endpoint last
+  // changed; `since`, the preflight's look, would date it before the hold and put its deadline in the past.
+  const changedAt = endpoint?.lastModifiedAt;
+  const startedAt =
+    startedBefore && changedAt && (!since || Date.parse(changedAt) > Date.parse(since))
+      ? changedAt
+      : iso(now);
   return {
     ...state,
     next: NEXT.waitForDeployment,
     startedAt,
     deadline: iso(Date.parse(startedAt) + timeout * 1000),
+    ...(notTagged ? { notTagged } : {}),
   };
+}
+
+/**
+ * Tags the configuration as deployed to this endpoint by caretaker; why not, when it could not. The update
+ * has begun, so nothing about the tag may stop the watch over it: a refusal (the configuration has 50 tags
+ * already, say) or a fault that outlasted the SDK's retries leaves the configuration untagged, never
+ * caretaker's to prune, and the report says so.
+ */
+async function tagDeployed(
+  deps: EndpointDeps,
+  endpointName: string,
+  configArn: string | undefined,
+  deployedAt: string,
+): Promise<string | undefined> {
+  const tag = DEPLOYED_TO_TAG(endpointName);
+  const never = (why: string) => `not tagged ${tag}, so never pruned: ${why}`;
+  if (!configArn) return never('its ARN is unknown');
+  try {
+    await tagEndpointConfig(deps.sagemaker, configArn, { [tag]: deployedAt });
+    return undefined;
+  } catch (err) {
+    if (err instanceof AwsRequestError || err instanceof TransientAwsError) return never(err.message);
+    throw err;
+  }
 }
 
 export const checkDeploymentPermissions = permissionsOf(
@@ -441,7 +495,7 @@ export async function recover(input: StepInput, deps: EndpointDeps): Promise<End
   const request = requestOf(input);
   const state = stateOf(input);
   const error = input.error ? errorText(input.error) : 'a step failed';
-  const recoveries = (state.recoveries ?? 0) + 1;
+  const recoveries = (input.state?.recoveries ?? 0) + 1;
   const back = RETURN_TO[state.next];
   if (back && recoveries <= MAX_RECOVERIES) {
     return { ...state, next: back, wait: RECOVERY_WAIT_SECONDS, recoveries };
@@ -451,12 +505,13 @@ export async function recover(input: StepInput, deps: EndpointDeps): Promise<End
     state.startedAt !== undefined ||
     (endpoint !== undefined &&
       updateTookEffect(endpoint, request.targetEndpointConfigName, state.unchangedSince));
-  const gaveUp = `${error}; gave up after ${recoveries} failed step(s)`;
+  const gaveUp = `${error}; gave up after ${recoveries} failed steps in a row`;
   if (!changed) return finish(state, OUTCOME.rejected, `${gaveUp}; nothing was changed`);
-  const live = endpoint
-    ? `${endpoint.name} is ${endpoint.status} on ${endpoint.endpointConfigName}${endpoint.pendingEndpointConfigName ? ` moving to ${endpoint.pendingEndpointConfigName}` : ''}`
-    : `endpoint ${request.endpointName} does not exist`;
-  return finish(state, OUTCOME.failed, `${gaveUp}: ${live}; needs attention`);
+  return finish(
+    state,
+    OUTCOME.failed,
+    `${gaveUp}: ${whatIsLive(endpoint, request.endpointName)}; needs attention`,
+  );
 }
 
 export interface EndpointUpdateOutput {
@@ -473,16 +528,27 @@ export interface EndpointUpdateOutput {
   prunedConfigs: string[];
   /** Configurations that were due for pruning but could not be deleted, and why. */
   pruneErrors?: string[];
+  /** The target configuration could not be tagged as deployed here by caretaker, so it is never pruned. */
+  notTagged?: string;
   startedAt?: string;
   rolledBackAt?: string;
+  /** The endpoint was still moving: caretaker keeps holding it until then (ISO), so nothing else starts. */
+  heldUntil?: string;
+  /** Concluded for the execution's status change: how it ended (FAILED, TIMED_OUT or ABORTED). */
+  executionEnded?: string;
 }
 
 export const finalizePermissions = permissionsOf(
+  recordVerdict,
+  readVerdict,
   describeEndpoint,
   readEndpointRecord,
   listEndpoints,
+  describeEndpointConfig,
+  listEndpointConfigTags,
   deleteEndpointConfig,
   releaseEndpoint,
+  extendHold,
   putEvents,
 );
 
@@ -496,56 +562,199 @@ function errorText(error: { Error?: string; Cause?: string }): string {
   }
 }
 
+/** What DescribeEndpoint shows, in words: status, the configuration live and the one it moves to. */
+const whatIsLive = (endpoint: EndpointView | undefined, name: string) =>
+  endpoint
+    ? `${endpoint.name} is ${endpoint.status} on ${endpoint.endpointConfigName}${endpoint.pendingEndpointConfigName ? ` moving to ${endpoint.pendingEndpointConfigName}` : ''}`
+    : `endpoint ${name} does not exist`;
+
+/**
+ * The `Step Functions Execution Status Change` of an endpoint-update execution that failed, timed out or was
+ * stopped (rule `endpoint-update-ended`): its input is the request, as a JSON string.
+ */
+export interface EndpointUpdateEnded {
+  source: 'aws.states';
+  detail?: { name?: string; status?: string; input?: string | null; error?: string; cause?: string };
+}
+
+/** What Finalize was asked to conclude: the workflow's state and the error a Catch left. */
+interface Verdict {
+  state?: EndpointUpdateState;
+  error?: StepInput['error'];
+}
+
+/** How an execution ended that Finalize concludes for from its status change. */
+interface Ended {
+  status: string;
+  /** Whether Finalize had recorded its verdict before the execution ended. */
+  verdict: boolean;
+  error?: string;
+}
+
 /**
  * Ends every execution, whatever happened: prunes this endpoint's old configurations (only after a
- * success, never one in use or the rollback target), gives the endpoint back (the lock tag), and announces
- * `Endpoint Update Completed` (plus `Endpoint Rolled Back` when caretaker rolled back).
+ * success; only those tagged as deployed here; never one in use, a target or a rollback target), gives the
+ * endpoint back once DescribeEndpoint shows it settled (one still moving stays held, the reason says until
+ * when), and announces `Endpoint Update Completed` (plus `Endpoint Rolled Back` when caretaker rolled back).
+ *
+ * It also runs for the status change of an execution that failed, timed out or was stopped (the
+ * `endpoint-update-ended` rule), so that every execution reports: from the verdict the workflow's own Finalize
+ * recorded before it failed, or, when the execution ended before Finalize, from the ledger's hold and
+ * DescribeEndpoint — `rejected` if it never held the endpoint, else `failed` naming what is live.
  */
-export async function finalize(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateOutput> {
+export async function finalize(
+  input: StepInput | EndpointUpdateEnded,
+  deps: EndpointDeps,
+): Promise<EndpointUpdateOutput> {
+  if (input.source === 'aws.states') return concludeEnded(input as EndpointUpdateEnded, deps);
+  const step = input as StepInput;
+  // Before any change: should this step fail for good, the status-change rule concludes the same from it.
+  if (typeof step.requestId === 'string') {
+    const verdict: Verdict = {
+      ...(step.state ? { state: step.state } : {}),
+      ...(step.error ? { error: step.error } : {}),
+    };
+    await recordVerdict(deps.ledger, step.requestId, verdict, deps.now());
+  }
+  return conclude(step, deps);
+}
+
+async function concludeEnded(event: EndpointUpdateEnded, deps: EndpointDeps): Promise<EndpointUpdateOutput> {
+  const detail = event.detail ?? {};
+  let request: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(detail.input ?? 'null');
+    if (parsed && typeof parsed === 'object') request = parsed as Record<string, unknown>;
+  } catch {
+    // Not JSON: no request to read; the execution's name still finds the verdict its Finalize recorded.
+  }
+  const requestId = typeof request.requestId === 'string' ? request.requestId : detail.name;
+  const verdict = requestId
+    ? ((await readVerdict(deps.ledger, requestId)) as Verdict | undefined)
+    : undefined;
+  return conclude({ ...request, ...(requestId ? { requestId } : {}), ...verdict }, deps, {
+    status: detail.status ?? 'FAILED',
+    verdict: verdict !== undefined,
+    ...(detail.error ? { error: `${detail.error}${detail.cause ? `: ${detail.cause}` : ''}` } : {}),
+  });
+}
+
+const isRequest = (input: Partial<EndpointUpdateRequest>) =>
+  typeof input.requestId === 'string' &&
+  typeof input.endpointName === 'string' &&
+  typeof input.targetEndpointConfigName === 'string';
+
+/** The outcome of a step input: the state's verdict, else what the error (or its absence) means. */
+function verdictOf(
+  input: StepInput,
+  request: EndpointUpdateRequest | undefined,
+  endpoint: EndpointView | undefined,
+): { outcome: EndpointOutcome; reason: string } {
+  const state = input.state;
+  if (state?.outcome && state.reason) return { outcome: state.outcome, reason: state.reason };
+  if (!input.error)
+    return { outcome: state?.outcome ?? OUTCOME.failed, reason: state?.reason ?? 'ended without a verdict' };
+  // An error before UpdateEndpoint was accepted changed nothing, unless the call took effect and only its
+  // answer was lost: the endpoint moving to the target tells.
+  const startedUnseen =
+    !state?.startedAt && endpoint?.pendingEndpointConfigName === request?.targetEndpointConfigName;
+  const error = errorText(input.error);
+  if (state?.startedAt) {
+    const name = request?.endpointName ?? 'the endpoint';
+    return { outcome: OUTCOME.failed, reason: `${error}: ${whatIsLive(endpoint, name)}; needs attention` };
+  }
+  if (startedUnseen)
+    return {
+      outcome: OUTCOME.failed,
+      reason: `${error}; the update started nevertheless (${endpoint?.name} is ${endpoint?.status} to ${endpoint?.pendingEndpointConfigName}): needs attention`,
+    };
+  return { outcome: OUTCOME.rejected, reason: `${error}; nothing was changed` };
+}
+
+/**
+ * The verdict for an execution that ended before its Finalize recorded one: judged by the ledger's hold (the
+ * execution took it before its UpdateEndpoint, and gives it back only in Finalize) and by DescribeEndpoint.
+ */
+async function endedVerdict(
+  request: EndpointUpdateRequest,
+  endpoint: EndpointView | undefined,
+  ended: Ended,
+  deps: EndpointDeps,
+): Promise<{ outcome: EndpointOutcome; reason: string }> {
+  const how = `the execution ended ${ended.status}${ended.error ? ` (${ended.error})` : ''} before its verdict`;
+  const record = await readEndpointRecord(deps.ledger, request.endpointName);
+  if (record.holder !== request.requestId) {
+    return {
+      outcome: OUTCOME.rejected,
+      reason: `${how}, before it held ${request.endpointName}: nothing was changed`,
+    };
+  }
+  // Its hold came before its UpdateEndpoint: an endpoint unchanged since the hold was never updated.
+  const unchanged =
+    endpoint?.status === ENDPOINT_STATUS.inService &&
+    endpoint.endpointConfigName === record.rollbackTarget &&
+    endpoint.lastModifiedAt !== undefined &&
+    record.heldSince !== undefined &&
+    Date.parse(endpoint.lastModifiedAt) < Date.parse(record.heldSince);
+  if (unchanged) {
+    return {
+      outcome: OUTCOME.rejected,
+      reason: `${how}: ${whatIsLive(endpoint, request.endpointName)} as before; nothing was changed`,
+    };
+  }
+  const live = whatIsLive(endpoint, request.endpointName);
+  const onTarget =
+    endpoint?.status === ENDPOINT_STATUS.inService &&
+    endpoint.endpointConfigName === request.targetEndpointConfigName;
+  return {
+    outcome: OUTCOME.failed,
+    reason: `${how}: ${live}${onTarget ? ', its target, not proven by a bake' : ` (the deployment was from ${record.rollbackTarget} to ${request.targetEndpointConfigName})`}; needs attention`,
+  };
+}
+
+async function conclude(input: StepInput, deps: EndpointDeps, ended?: Ended): Promise<EndpointUpdateOutput> {
   const state = input.state;
   const raw = input as Partial<EndpointUpdateRequest>;
-  let request: EndpointUpdateRequest | undefined;
-  try {
-    request = requestOf(input);
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-  }
+  const request = isRequest(raw) ? requestOf(input) : undefined;
+  const now = deps.now();
   const pruned: string[] = [];
   const pruneErrors: string[] = [];
   const endpoint = request ? await describeEndpoint(deps.sagemaker, request.endpointName) : undefined;
   const live = endpoint?.endpointConfigName;
-  // An error before UpdateEndpoint was accepted changed nothing, unless the call took effect and only its
-  // answer was lost: the endpoint moving to the target tells.
-  const startedUnseen =
-    input.error &&
-    !state?.startedAt &&
-    endpoint?.pendingEndpointConfigName === request?.targetEndpointConfigName;
-  const outcome: EndpointOutcome =
-    state?.outcome ??
-    (input.error && !state?.startedAt && !startedUnseen ? OUTCOME.rejected : OUTCOME.failed);
-  const reason =
-    state?.outcome && state.reason
-      ? state.reason
-      : input.error
-        ? `${errorText(input.error)}${
-            state?.startedAt
-              ? ''
-              : startedUnseen
-                ? `; the update started nevertheless (${endpoint?.name} is ${endpoint?.status} to ${endpoint?.pendingEndpointConfigName}): needs attention`
-                : '; nothing was changed'
-          }`
-        : (state?.reason ?? 'ended without a verdict');
+  const verdict =
+    ended && !ended.verdict
+      ? request
+        ? await endedVerdict(request, endpoint, ended, deps)
+        : {
+            outcome: OUTCOME.rejected,
+            reason: `the execution ended ${ended.status}; its input is no endpoint update request`,
+          }
+      : verdictOf(input, request, endpoint);
+  const outcome = verdict.outcome;
+  let reason = verdict.reason;
+  let heldUntil: string | undefined;
   if (request) {
     let configs: Record<string, string> | undefined;
     if (state?.startedAt && outcome === OUTCOME.succeeded) {
       const record = await readEndpointRecord(deps.ledger, request.endpointName);
-      const result = await prune(request, record.configs, deps);
+      const result = await prune(request, state.previousEndpointConfigName, record.configs, deps);
       pruned.push(...result.pruned);
       pruneErrors.push(...result.errors);
-      configs = Object.fromEntries(Object.entries(record.configs).filter(([name]) => !pruned.includes(name)));
+      configs = Object.fromEntries(
+        Object.entries(record.configs).filter(([name]) => !result.forgotten.includes(name)),
+      );
     }
-    // Always: a step that failed after taking the hold must not leave the endpoint held (a no-op otherwise).
-    await releaseEndpoint(deps.ledger, request.endpointName, request.requestId, configs);
+    // The hold lasts until DescribeEndpoint shows where the endpoint ended: one still moving stays held.
+    if (endpoint && IN_PROGRESS_STATUSES.includes(endpoint.status)) {
+      const until = now + HOLD_WHILE_MOVING_SECONDS * 1000;
+      if (await extendHold(deps.ledger, request.endpointName, request.requestId, until)) {
+        heldUntil = iso(until);
+        reason = `${reason}; caretaker keeps holding ${endpoint.name} until ${heldUntil}: it is ${endpoint.status}`;
+      }
+    } else {
+      // A no-op when this request does not hold it (refused before the hold, or released already).
+      await releaseEndpoint(deps.ledger, request.endpointName, request.requestId, configs);
+    }
   }
   const output: EndpointUpdateOutput = {
     outcome,
@@ -563,8 +772,11 @@ export async function finalize(input: StepInput, deps: EndpointDeps): Promise<En
     ...(state?.noData ? { noDataAlarms: state.noData } : {}),
     prunedConfigs: pruned,
     ...(pruneErrors.length > 0 ? { pruneErrors } : {}),
+    ...(state?.notTagged ? { notTagged: state.notTagged } : {}),
     ...(state?.startedAt ? { startedAt: state.startedAt } : {}),
     ...(state?.rollbackStartedAt ? { rolledBackAt: state.rollbackStartedAt } : {}),
+    ...(heldUntil ? { heldUntil } : {}),
+    ...(ended ? { executionEnded: ended.status } : {}),
   };
   const events: OutgoingEvent[] = [{ detailType: EVENT.completed, detail: output }];
   if (outcome === OUTCOME.rolledBack) {
@@ -587,19 +799,26 @@ export async function finalize(input: StepInput, deps: EndpointDeps): Promise<En
 }
 
 /**
- * Deletes the configurations caretaker deployed to this endpoint beyond `retainConfigs`. What is protected
- * is only asked when there is something to delete, because it costs a DescribeEndpoint and a ledger read per
- * endpoint of the account: every configuration an endpoint runs or moves to, and the target and rollback
- * target of every open deployment (AWS itself deletes a configuration in use without a word).
+ * Deletes the configurations caretaker deployed to this endpoint beyond `retainConfigs`: in its ledger
+ * history AND tagged `caretaker:deployed-to:<endpoint>` (a history entry without the tag is forgotten, not
+ * deleted). What is protected is only asked when there is something to delete, because it costs a
+ * DescribeEndpoint and a ledger read per endpoint of the account: every configuration an endpoint runs or
+ * moves to, and the target and rollback target of every open deployment (AWS itself deletes a configuration
+ * in use without a word).
  */
 async function prune(
   request: EndpointUpdateRequest,
+  previous: string | undefined,
   configs: Record<string, string>,
   deps: EndpointDeps,
-): Promise<{ pruned: string[]; errors: string[] }> {
+): Promise<{ pruned: string[]; errors: string[]; forgotten: string[] }> {
   const deployed = Object.entries(configs).map(([name, deployedAt]) => ({ name, deployedAt }));
-  const keep = { protected: new Set([request.targetEndpointConfigName]), retain: request.retainConfigs };
-  const result = { pruned: [] as string[], errors: [] as string[] };
+  // The configuration deployed and the one it replaced always stay, whatever `retainConfigs` says.
+  const keep = {
+    protected: new Set([request.targetEndpointConfigName, ...(previous ? [previous] : [])]),
+    retain: request.retainConfigs,
+  };
+  const result = { pruned: [] as string[], errors: [] as string[], forgotten: [] as string[] };
   if (configsToPrune(deployed, keep).length === 0) return result;
   const now = deps.now();
   for (const name of await listEndpoints(deps.sagemaker)) {
@@ -613,11 +832,19 @@ async function prune(
       for (const config of [record.target, record.rollbackTarget]) if (config) keep.protected.add(config);
     }
   }
+  const tag = DEPLOYED_TO_TAG(request.endpointName);
   for (const name of configsToPrune(deployed, keep)) {
+    const config = await describeEndpointConfig(deps.sagemaker, name);
+    // Already gone counts as pruned: it leaves the history too.
+    if (config && !(tag in (await listEndpointConfigTags(deps.sagemaker, config.arn)))) {
+      result.forgotten.push(name);
+      result.errors.push(`${name}: kept, it is not tagged ${tag} (caretaker did not deploy it here)`);
+      continue;
+    }
     try {
-      // Already gone counts as pruned: it leaves the history too.
-      await deleteEndpointConfig(deps.sagemaker, name);
+      if (config) await deleteEndpointConfig(deps.sagemaker, name);
       result.pruned.push(name);
+      result.forgotten.push(name);
     } catch (err) {
       // The deployment has succeeded regardless; a configuration we may not delete stays and is reported.
       if (!(err instanceof AwsRequestError)) throw err;

@@ -1,4 +1,9 @@
-import { GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import { callAws } from '../errors.ts';
 import { needs } from '../../iam.ts';
 import { conditionalWrite, type LedgerClients } from './client.ts';
@@ -17,6 +22,9 @@ import { conditionalWrite, type LedgerClients } from './client.ts';
  *   the `alarm-fired` function and read by the bake and the deployment's verdict.
  * - `configs`: the configurations caretaker deployed to this endpoint and when, so pruning only ever
  *   considers configurations caretaker itself deployed here.
+ *
+ * And one item per request (`endpoint-update#<requestId>`): what its Finalize was asked to conclude, written
+ * before Finalize changes anything, so that the status-change rule can conclude the same if Finalize fails.
  */
 
 /** An alarm's breach as the `CloudWatch Alarm State Change` event carried it. */
@@ -151,53 +159,28 @@ export const holdEndpoint = needs(
 export const releaseEndpoint = needs(
   'dynamodb:UpdateItem',
   'ledger-table',
-  async (
-    { dynamodb, tableName }: LedgerClients,
-    endpointName: string,
-    requestId: string,
-    configs?: Record<string, string>,
-  ): Promise<boolean> => {
-    const written = await conditionalWrite(`endpoint#${endpointName}`, () =>
-      dynamodb.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: key(endpointName),
-          UpdateExpression: `SET holder = :free, heldUntil = :zero${configs ? ', configs = :configs' : ''}`,
-          ConditionExpression: 'holder = :me',
-          ExpressionAttributeValues: {
-            ':free': { S: FREE },
-            ':zero': { N: '0' },
-            ':me': { S: requestId },
-            ...(configs ? { ':configs': configsValue(configs) } : {}),
-          },
-        }),
-      ),
-    );
-    return written !== undefined;
-  },
+  (ledger: LedgerClients, endpointName: string, requestId: string, configs?: Record<string, string>) =>
+    updateAsHolder(
+      ledger,
+      endpointName,
+      requestId,
+      `holder = :free, heldUntil = :zero${configs ? ', configs = :configs' : ''}`,
+      {
+        ':free': { S: FREE },
+        ':zero': { N: '0' },
+        ...(configs ? { ':configs': configsValue(configs) } : {}),
+      },
+    ),
 );
 
-/** Records the configurations the endpoint has run, while `requestId` holds it. */
+/** Records the configurations the endpoint has run, while `requestId` holds it (a no-op otherwise). */
 export const recordEndpointConfigs = needs(
   'dynamodb:UpdateItem',
   'ledger-table',
-  async (
-    { dynamodb, tableName }: LedgerClients,
-    endpointName: string,
-    requestId: string,
-    configs: Record<string, string>,
-  ): Promise<void> => {
-    await callAws(`endpoint#${endpointName}`, () =>
-      dynamodb.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: key(endpointName),
-          UpdateExpression: 'SET configs = :configs',
-          ConditionExpression: 'holder = :me',
-          ExpressionAttributeValues: { ':configs': configsValue(configs), ':me': { S: requestId } },
-        }),
-      ),
-    );
+  async (ledger: LedgerClients, endpointName: string, requestId: string, configs: Record<string, string>) => {
+    await updateAsHolder(ledger, endpointName, requestId, 'configs = :configs', {
+      ':configs': configsValue(configs),
+    });
   },
 );
 
@@ -229,3 +212,83 @@ export const recordEndpointAlarm = needs(
     return written !== undefined;
   },
 );
+
+/** Kept as long as the notebook windows' records: a status-change rule acts within minutes, a person within days. */
+const VERDICT_RETENTION_SECONDS = 30 * 24 * 3600;
+const verdictKey = (requestId: string) => ({ pk: { S: `endpoint-update#${requestId}` } });
+
+/** Records what Finalize concludes for a request (any JSON value); writing it again replaces it. */
+export const recordVerdict = needs(
+  'dynamodb:PutItem',
+  'ledger-table',
+  async (
+    { dynamodb, tableName }: LedgerClients,
+    requestId: string,
+    verdict: unknown,
+    nowMs: number,
+  ): Promise<void> => {
+    await callAws(`endpoint-update#${requestId}`, () =>
+      dynamodb.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            ...verdictKey(requestId),
+            verdict: { S: JSON.stringify(verdict) },
+            expiresAt: { N: String(Math.floor(nowMs / 1000) + VERDICT_RETENTION_SECONDS) },
+          },
+        }),
+      ),
+    );
+  },
+);
+
+/** What Finalize was asked to conclude for a request; `undefined` when it never got that far. */
+export const readVerdict = needs(
+  'dynamodb:GetItem',
+  'ledger-table',
+  async ({ dynamodb, tableName }: LedgerClients, requestId: string): Promise<unknown> => {
+    const out = await callAws(`endpoint-update#${requestId}`, () =>
+      dynamodb.send(
+        new GetItemCommand({ TableName: tableName, Key: verdictKey(requestId), ConsistentRead: true }),
+      ),
+    );
+    const text = out.Item?.verdict?.S;
+    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  },
+);
+
+/**
+ * Keeps the endpoint held by `requestId` until `untilMs`, for an endpoint still moving when its execution
+ * concludes: no other deployment starts, and pruning anywhere spares its target and rollback target, until
+ * SageMaker is done with it. `false` when `requestId` does not hold it.
+ */
+export const extendHold = needs(
+  'dynamodb:UpdateItem',
+  'ledger-table',
+  (ledger: LedgerClients, endpointName: string, requestId: string, untilMs: number) =>
+    updateAsHolder(ledger, endpointName, requestId, 'heldUntil = :until', {
+      ':until': { N: String(untilMs) },
+    }),
+);
+
+/** SETs `assignments` on the endpoint's item if `requestId` holds it; `false` when it does not. */
+async function updateAsHolder(
+  { dynamodb, tableName }: LedgerClients,
+  endpointName: string,
+  requestId: string,
+  assignments: string,
+  values: Record<string, AttributeValue>,
+): Promise<boolean> {
+  const written = await conditionalWrite(`endpoint#${endpointName}`, () =>
+    dynamodb.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: key(endpointName),
+        UpdateExpression: `SET ${assignments}`,
+        ConditionExpression: 'holder = :me',
+        ExpressionAttributeValues: { ...values, ':me': { S: requestId } },
+      }),
+    ),
+  );
+  return written !== undefined;
+}
