@@ -1,5 +1,5 @@
 import { lambdaHandler } from '#lib/handler';
-import { sagemaker } from '#lib/aws/sagemaker/client';
+import { sagemaker } from '#lib/aws/clients/sagemaker';
 import { triggerDeps } from '#lib/triggers/deps';
 import { fromFinding, fromFindingPermissions } from '#lib/triggers/from-findings';
 import { homeOf } from '#lib/triggers/home';

@@ -1,5 +1,5 @@
 import { lambdaHandler } from '#lib/handler';
-import { sagemaker } from '#lib/aws/sagemaker/client';
+import { sagemaker } from '#lib/aws/clients/sagemaker';
 import { homeOf } from '#lib/triggers/home';
 import { fromRequest, fromRequestPermissions } from '#lib/triggers/requests';
 import { triggerDeps } from '#lib/triggers/deps';

@@ -134,7 +134,7 @@ const finish = (
  * Transient faults are thrown for the ASL to retry, and the retried step judges the same way.
  */
 async function updateToward(
-  deps: EndpointDeps,
+  deps: Pick<EndpointDeps, 'sagemaker'>,
   endpointName: string,
   wanted: string,
   deploymentConfig: DeploymentConfig | undefined,
@@ -167,7 +167,10 @@ export const startUpdatePermissions = permissionsOf(
  * the target, or any change since preflight while we hold the endpoint, counts as started, and is never
  * started twice.
  */
-export async function startUpdate(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
+export async function startUpdate(
+  input: StepInput,
+  deps: Pick<EndpointDeps, 'sagemaker' | 'ledger' | 'now'>,
+): Promise<EndpointUpdateState> {
   const request = requestOf(input);
   const state = stateOf(input);
   const previous = state.previousEndpointConfigName!;
@@ -235,7 +238,7 @@ export const checkDeploymentPermissions = permissionsOf(
 /** The breach the alarm event recorded for this request's deployment, if any. */
 async function recordedBreach(
   request: EndpointUpdateRequest,
-  deps: EndpointDeps,
+  deps: Pick<EndpointDeps, 'ledger'>,
 ): Promise<AlarmCause | undefined> {
   const record = await readEndpointRecord(deps.ledger, request.endpointName);
   return record.holder === request.requestId ? record.alarm : undefined;
@@ -246,7 +249,10 @@ async function recordedBreach(
  * on the previous configuration) → report it naming every alarm that was in ALARM during the deployment;
  * still moving → look again.
  */
-export async function checkDeployment(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
+export async function checkDeployment(
+  input: StepInput,
+  deps: Pick<EndpointDeps, 'sagemaker' | 'cloudwatch' | 'ledger' | 'now'>,
+): Promise<EndpointUpdateState> {
   const request = requestOf(input);
   const state = stateOf(input);
   const now = deps.now();
@@ -308,7 +314,10 @@ export const watchAlarmsPermissions = permissionsOf(describeAlarms, readEndpoint
  * the alarm fired. A ledger or CloudWatch read that fails is retried by the ASL and then by {@link recover};
  * it never ends the bake early.
  */
-export async function watchAlarms(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
+export async function watchAlarms(
+  input: StepInput,
+  deps: Pick<EndpointDeps, 'cloudwatch' | 'ledger' | 'now'>,
+): Promise<EndpointUpdateState> {
   const request = requestOf(input);
   const state = stateOf(input);
   const [alarms, recorded] = await Promise.all([
@@ -368,7 +377,10 @@ export const rollbackPermissions = permissionsOf(describeEndpoint, updateEndpoin
  * after a failure, it judges by DescribeEndpoint: an update moving to the previous configuration is our
  * rollback (its answer may have been lost), never started twice.
  */
-export async function rollback(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
+export async function rollback(
+  input: StepInput,
+  deps: Pick<EndpointDeps, 'sagemaker' | 'now'>,
+): Promise<EndpointUpdateState> {
   const request = requestOf(input);
   const state = stateOf(input);
   const previous = state.previousEndpointConfigName!;
@@ -437,7 +449,10 @@ const RECOVERY_WAIT_SECONDS = 10;
  * and judges by DescribeEndpoint what happened. After {@link MAX_RECOVERIES} failures it gives up: `failed`,
  * naming what is live, or `rejected` when DescribeEndpoint shows that nothing ever changed.
  */
-export async function recover(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
+export async function recover(
+  input: StepInput,
+  deps: Pick<EndpointDeps, 'sagemaker'>,
+): Promise<EndpointUpdateState> {
   const request = requestOf(input);
   const state = stateOf(input);
   const error = input.error ? errorText(input.error) : 'a step failed';
@@ -501,7 +516,10 @@ function errorText(error: { Error?: string; Cause?: string }): string {
  * success, never one in use or the rollback target), gives the endpoint back (the lock tag), and announces
  * `Endpoint Update Completed` (plus `Endpoint Rolled Back` when caretaker rolled back).
  */
-export async function finalize(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateOutput> {
+export async function finalize(
+  input: StepInput,
+  deps: Pick<EndpointDeps, 'sagemaker' | 'ledger' | 'events' | 'now'>,
+): Promise<EndpointUpdateOutput> {
   const state = input.state;
   const raw = input as Partial<EndpointUpdateRequest>;
   let request: EndpointUpdateRequest | undefined;
@@ -595,7 +613,7 @@ export async function finalize(input: StepInput, deps: EndpointDeps): Promise<En
 async function prune(
   request: EndpointUpdateRequest,
   configs: Record<string, string>,
-  deps: EndpointDeps,
+  deps: Pick<EndpointDeps, 'sagemaker' | 'ledger' | 'now'>,
 ): Promise<{ pruned: string[]; errors: string[] }> {
   const deployed = Object.entries(configs).map(([name, deployedAt]) => ({ name, deployedAt }));
   const keep = { protected: new Set([request.targetEndpointConfigName]), retain: request.retainConfigs };
