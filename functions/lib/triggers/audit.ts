@@ -7,7 +7,7 @@ import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { LedgerClients } from '../aws/ledger/client.ts';
 import { readNotebooks } from '../aws/ledger/notebooks.ts';
 import { notebookTags } from '../aws/tagging.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { putEvents, type OutgoingEvent } from '../aws/eventbridge.ts';
 import { listNotebooks } from '../aws/sagemaker/notebooks.ts';
 import { startExecution } from '../aws/stepfunctions.ts';
