@@ -3,7 +3,8 @@ import { translateAwsError } from '../errors.ts';
 
 /**
  * The DynamoDB gateway: caretaker's ledger, one table, one item per thing that must outlive a step or an
- * execution (a window's error budget in `windows.ts`, an endpoint's hold and history in `endpoints.ts`). A Lambda function's ledger clients: clients/ledger.ts.
+ * execution (a window's error budget in `windows.ts`, an endpoint's hold and history in `endpoints.ts`).
+ * A Lambda function's ledger clients: clients/ledger.ts.
  */
 export interface LedgerClients {
   dynamodb: DynamoDBClient;
