@@ -9,16 +9,22 @@
  * would drop newer UpdateNotebookInstance fields without a word).
  */
 import type { BuildOptions } from 'esbuild';
+import { ValidationError } from '#lib/errors';
 
 /** Bundled ESM still meets CommonJS dependencies that call `require('node:https')` at run time. */
 export const ESM_REQUIRE_BANNER =
   "import{createRequire}from'module';const require=createRequire(import.meta.url);";
 
 /**
- * Credential providers the SDK's default chain imports lazily, only after environment credentials were not
- * found. Lambda always sets them, so these are never loaded there; leaving them out saves ~120 KB.
+ * What the SDK imports lazily (`await import(…)`) and a caretaker function never reaches, so leaving it out
+ * of the bundle (and the package) costs nothing at run time:
+ * - the credential providers the default chain tries only after environment credentials were not found
+ *   (Lambda always sets them), the container/instance-metadata one included (~130 KB);
+ * - the event-stream serde, which only operations with an event-stream member load; no API caretaker calls
+ *   has one (~12 KB).
+ * `test/contract/bundles.test.ts` holds every bundle to importing these only lazily.
  */
-export const LAZY_CREDENTIAL_PROVIDERS = [
+export const LAZY_SDK_IMPORTS = [
   '@aws-sdk/credential-provider-http',
   '@aws-sdk/credential-provider-ini',
   '@aws-sdk/credential-provider-login',
@@ -27,32 +33,59 @@ export const LAZY_CREDENTIAL_PROVIDERS = [
   '@aws-sdk/credential-provider-web-identity',
   '@aws-sdk/nested-clients',
   '@aws-sdk/token-providers',
+  '@smithy/credential-provider-imds',
+  '@smithy/core/event-streams',
 ];
 
+/** The variable that turns tracing on: the functions' environment has it, and the bundler inlines it. */
+export const TRACING_VARIABLE = 'CARETAKER_TRACING';
+
+/** What a deployment chooses when it is packaged (`CARETAKER_TRACING=true npm run package`). */
+export interface PackageSettings {
+  /** The Powertools Tracer: an X-Ray subsegment for every AWS call. Off unless asked for. */
+  tracing: boolean;
+}
+
+/** Reads the package settings from the environment of `npm run package`, refusing what it cannot read. */
+export function readPackageSettings(env: NodeJS.ProcessEnv = process.env): PackageSettings {
+  const raw = env[TRACING_VARIABLE];
+  if (raw === undefined || raw === '' || raw === 'false') return { tracing: false };
+  if (raw === 'true') return { tracing: true };
+  throw new ValidationError([
+    { field: TRACING_VARIABLE, message: `is ${JSON.stringify(raw)}, expected true or false` },
+  ]);
+}
+
 /** `custom.esbuild` for serverless-esbuild (its own keys: exclude, packager, outputFileExtension). */
-export const serverlessEsbuildOptions = {
-  bundle: true,
-  minify: true,
-  sourcemap: false,
-  legalComments: 'none',
-  platform: 'node',
-  target: 'node22',
-  format: 'esm',
-  outputFileExtension: '.mjs',
-  mainFields: ['module', 'main'],
-  banner: { js: ESM_REQUIRE_BANNER },
-  // Excluded = external to esbuild and not packed either.
-  exclude: LAZY_CREDENTIAL_PROVIDERS,
-  packager: 'npm',
-} as const;
+export function serverlessEsbuildOptions({ tracing }: PackageSettings) {
+  return {
+    bundle: true,
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    outputFileExtension: '.mjs',
+    mainFields: ['module', 'main'],
+    banner: { js: ESM_REQUIRE_BANNER },
+    // The packaged value, so that without tracing the Tracer's import is dead code and never bundled
+    // (functions/lib/observability.ts).
+    define: { [`process.env.${TRACING_VARIABLE}`]: JSON.stringify(String(tracing)) },
+    // Excluded = external to esbuild and not packed either.
+    exclude: LAZY_SDK_IMPORTS,
+    packager: 'npm',
+  } as const;
+}
 
 /** The same build for esbuild's API, as serverless-esbuild hands it over for one entry point. */
-export function esbuildOptions(entry: string, outdir: string): BuildOptions {
-  const { exclude, outputFileExtension, packager: _packager, ...rest } = serverlessEsbuildOptions;
+export function esbuildOptions(entry: string, outdir: string, settings: PackageSettings): BuildOptions {
+  const { exclude, outputFileExtension, packager: _packager, ...rest } = serverlessEsbuildOptions(settings);
   return {
     ...rest,
     mainFields: [...rest.mainFields],
     banner: { ...rest.banner },
+    define: { ...rest.define },
     external: [...exclude],
     outExtension: { '.js': outputFileExtension },
     entryPoints: [entry],

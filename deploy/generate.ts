@@ -6,13 +6,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readPackageSettings } from './esbuild.ts';
 
 // Handler modules build their SDK clients at import; a region keeps that quiet. Nothing is called.
 process.env.AWS_REGION ??= 'us-east-1';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { buildStack } = await import('./stack.ts');
-const stack = await buildStack(root);
+const stack = await buildStack(root, readPackageSettings());
 
 const out = join(root, '.build');
 mkdirSync(out, { recursive: true });
@@ -22,6 +23,7 @@ write('functions.json', stack.functions);
 write('state-machines.json', stack.stateMachines);
 write('resources.json', stack.resources);
 write('esbuild.json', stack.esbuild);
+write('environment.json', stack.environment);
 write('omitted.json', stack.omitted);
 
 for (const reason of stack.omitted) process.stderr.write(`deploy/generate: left out ${reason}\n`);

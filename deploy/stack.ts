@@ -12,7 +12,7 @@ import { loadConfig } from '#lib/triggers/caretaker-config';
 import { triggerEnvironment } from '#lib/triggers/settings';
 import { busPolicyResources } from './bus-policy.ts';
 import { dashboardResource } from './dashboard.ts';
-import { serverlessEsbuildOptions } from './esbuild.ts';
+import { serverlessEsbuildOptions, TRACING_VARIABLE, type PackageSettings } from './esbuild.ts';
 import { discoverFunctions, type FunctionSpec } from './functions.ts';
 import { functionRole, readPermissions, STATE_MACHINE_NAMES } from './iam.ts';
 import { loadRules, ruleResources } from './rules.ts';
@@ -32,7 +32,9 @@ export interface StackFragments {
   functions: Record<string, unknown>;
   stateMachines: Record<string, unknown>;
   resources: { Resources: Record<string, unknown> };
-  esbuild: typeof serverlessEsbuildOptions;
+  esbuild: ReturnType<typeof serverlessEsbuildOptions>;
+  /** Variables every function gets from the package settings (serverless.yml's provider environment). */
+  environment: Record<string, string>;
   /** What could not be deployed and why, e.g. a rule whose target function has no handler file yet. */
   omitted: string[];
 }
@@ -80,7 +82,11 @@ function triggerSettingsEnvironment(config: ReturnType<typeof loadConfig>, file:
   return environment;
 }
 
-export async function buildStack(root: string): Promise<StackFragments> {
+/** The stack's fragments; the settings are the packaged deployment's (default: no Tracer). */
+export async function buildStack(
+  root: string,
+  settings: PackageSettings = { tracing: false },
+): Promise<StackFragments> {
   const functions = await loadFunctions(root);
   const byKey = new Map(functions.map((spec) => [spec.key, spec]));
   const omitted: string[] = [];
@@ -160,7 +166,8 @@ export async function buildStack(root: string): Promise<StackFragments> {
     functions: functionConfig,
     stateMachines,
     resources: { Resources: resources },
-    esbuild: serverlessEsbuildOptions,
+    esbuild: serverlessEsbuildOptions(settings),
+    environment: { [TRACING_VARIABLE]: String(settings.tracing) },
     omitted,
   };
 }

@@ -27,18 +27,18 @@ interface Stack {
  * `x-sandbox-caller` header (who called, for the emulator's journal) and the call count.
  */
 export async function instrumentClients(): Promise<void> {
-  const [{ sagemaker }, { sfn }, { eventClients }, { ledgerClients }, { cloudwatch }] = await Promise.all([
-    import('#lib/aws/sagemaker/client'),
-    import('#lib/aws/stepfunctions'),
-    import('#lib/aws/eventbridge'),
-    import('#lib/aws/ledger/client'),
-    import('#lib/aws/cloudwatch'),
+  const [{ sagemaker }, { sfn }, { events }, { ledger }, { cloudwatch }] = await Promise.all([
+    import('#lib/aws/clients/sagemaker'),
+    import('#lib/aws/clients/sfn'),
+    import('#lib/aws/clients/events'),
+    import('#lib/aws/clients/ledger'),
+    import('#lib/aws/clients/cloudwatch'),
   ]);
   const clients: Array<[string, { middlewareStack: unknown }]> = [
     ['sagemaker', sagemaker],
     ['sfn', sfn],
-    ['eventbridge', eventClients.eventbridge],
-    ['dynamodb', ledgerClients.dynamodb],
+    ['eventbridge', events.eventbridge],
+    ['dynamodb', ledger.dynamodb],
     ['cloudwatch', cloudwatch],
   ];
   const operationOf = (context: { commandName?: string }) =>

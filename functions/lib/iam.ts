@@ -61,7 +61,9 @@ export function permissionsOf(
     for (const kind of permission.resources) seen.add(kind);
     kinds.set(permission.action, seen);
   }
+  // Code-point order, like the resources': this runs when every handler module loads, and the first
+  // localeCompare of a process loads ICU's collator (10–30 ms of cold start) to order ASCII names.
   return [...kinds]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([action, resources]) => ({ action, resources: [...resources].sort() }));
 }

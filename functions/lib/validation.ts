@@ -1,5 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { ValidationError, type FieldIssue } from './errors.ts';
+
+// Schemas may use the small `zod/mini` API (~22 KB bundled, against ~60 KB for the classic one): its
+// messages must read as the classic API's do, which sets English when it is loaded and `zod/mini` does not
+// ("Invalid input" alone). Only the English locale is imported; zod's `{ z }` export would bring them all.
+z.config(en());
 
 function valueAt(input: unknown, path: PropertyKey[]): unknown {
   let value = input;
@@ -18,7 +24,7 @@ export function fieldPath(prefix: string, path: PropertyKey[]): string {
 }
 
 /** Zod issues → issues that name the field, the value received and what was expected. */
-export function toFieldIssues(error: z.ZodError, input: unknown, prefix = ''): FieldIssue[] {
+export function toFieldIssues(error: z.core.$ZodError, input: unknown, prefix = ''): FieldIssue[] {
   return error.issues.map((issue) => {
     const value = valueAt(input, issue.path);
     const got =
@@ -28,8 +34,8 @@ export function toFieldIssues(error: z.ZodError, input: unknown, prefix = ''): F
 }
 
 /** Parses with a schema or throws a ValidationError listing every problem. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, prefix = ''): z.output<S> {
-  const result = schema.safeParse(input);
+export function parseOrThrow<S extends z.core.$ZodType>(schema: S, input: unknown, prefix = ''): z.output<S> {
+  const result = z.safeParse(schema, input);
   if (!result.success) throw new ValidationError(toFieldIssues(result.error, input, prefix));
   return result.data;
 }
@@ -37,4 +43,6 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, pre
 /** Step Functions execution names: 1–80 characters of letters, digits, `-` and `_`. */
 export const executionNameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,80}$/, 'expected 1–80 letters, digits, "-" or "_" (it is the execution name)');
+  .check(
+    z.regex(/^[A-Za-z0-9_-]{1,80}$/, 'expected 1–80 letters, digits, "-" or "_" (it is the execution name)'),
+  );

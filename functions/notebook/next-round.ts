@@ -1,8 +1,8 @@
 import { lambdaHandler } from '#lib/handler';
-import { notebookDeps } from '#lib/notebook/deps';
+import { ledger } from '#lib/aws/clients/ledger';
 import { nextRound, nextRoundPermissions } from '#lib/notebook/selection';
 
+const deps = { ledger };
+
 export const permissions = nextRoundPermissions;
-export const handler = lambdaHandler((input: Parameters<typeof nextRound>[0]) =>
-  nextRound(input, notebookDeps),
-);
+export const handler = lambdaHandler((input: Parameters<typeof nextRound>[0]) => nextRound(input, deps));

@@ -1,4 +1,5 @@
 import { lambdaHandler } from '#lib/handler';
+import { events } from '#lib/aws/clients/events';
 import { notebookDeps } from '#lib/notebook/deps';
 import {
   fromStatusChange,
@@ -9,8 +10,10 @@ import {
 
 type StatusChange = Parameters<typeof fromStatusChange>[0] & { source: string };
 
+const deps = { ...notebookDeps, events };
+
 export const permissions = reportPermissions;
 // The workflow's last step, and the rule for executions that ended before it (aws.states status changes).
 export const handler = lambdaHandler((input: ReportInput | StatusChange) =>
-  reportWindow('source' in input ? fromStatusChange(input) : input, notebookDeps),
+  reportWindow('source' in input ? fromStatusChange(input) : input, deps),
 );

@@ -1,10 +1,11 @@
 import { lambdaHandler } from '#lib/handler';
-import { sagemaker } from '#lib/aws/sagemaker/client';
+import { events } from '#lib/aws/clients/events';
+import { sagemaker } from '#lib/aws/clients/sagemaker';
 import { triggerDeps } from '#lib/triggers/deps';
 import { fromConfig, fromConfigPermissions } from '#lib/triggers/from-findings';
 import { homeOf } from '#lib/triggers/home';
 
-const deps = { ...triggerDeps, sagemaker };
+const deps = { ...triggerDeps, events, sagemaker };
 
 export const permissions = fromConfigPermissions;
 export const handler = lambdaHandler((event: unknown, context) =>

@@ -1,10 +1,11 @@
 import { lambdaHandler } from '#lib/handler';
-import { sagemaker } from '#lib/aws/sagemaker/client';
+import { events } from '#lib/aws/clients/events';
+import { sagemaker } from '#lib/aws/clients/sagemaker';
 import { homeOf } from '#lib/triggers/home';
 import { fromRequest, fromRequestPermissions } from '#lib/triggers/requests';
 import { triggerDeps } from '#lib/triggers/deps';
 
-const deps = { ...triggerDeps, sagemaker };
+const deps = { ...triggerDeps, events, sagemaker };
 
 export const permissions = fromRequestPermissions;
 export const handler = lambdaHandler((event: unknown, context) =>

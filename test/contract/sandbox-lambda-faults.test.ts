@@ -272,8 +272,8 @@ describe('the caller header', () => {
     await prepareEnvironment();
     await instrumentClients();
     const [{ sagemaker }, { sfn }] = await Promise.all([
-      import('#lib/aws/sagemaker/client'),
-      import('#lib/aws/stepfunctions'),
+      import('#lib/aws/clients/sagemaker'),
+      import('#lib/aws/clients/sfn'),
     ]);
     const seen: string[] = [];
     retarget((req: http.IncomingMessage, res: http.ServerResponse) => {

@@ -124,7 +124,12 @@ function stateMachineNamed(name: string): [string, CfnResource] {
 
 beforeAll(async () => {
   try {
-    execFileSync('npm', ['run', '-s', 'package'], { cwd: root, stdio: 'pipe', encoding: 'utf8' });
+    execFileSync('npm', ['run', '-s', 'package'], {
+      cwd: root,
+      env: { ...process.env, CARETAKER_TRACING: 'false' },
+      stdio: 'pipe',
+      encoding: 'utf8',
+    });
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
     throw new Error(`npm run package failed:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
@@ -164,6 +169,17 @@ describe('the packaged CloudFormation template', () => {
     for (const [id, fn] of ofType('AWS::Lambda::Function')) {
       expect(fn.Properties.Runtime, id).toBe('nodejs22.x');
       expect(fn.Properties.Architectures, id).toEqual(['arm64']);
+    }
+  });
+
+  it('records each invocation with active tracing, and leaves the Tracer out unless packaged with it', () => {
+    for (const [id, fn] of ofType('AWS::Lambda::Function')) {
+      // Act
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+      // Assess: packaged with CARETAKER_TRACING=false (beforeAll).
+      expect(fn.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
+      expect(variables.CARETAKER_TRACING, id).toBe('false');
     }
   });
 

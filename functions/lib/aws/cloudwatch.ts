@@ -1,18 +1,12 @@
 import {
-  CloudWatchClient,
   DescribeAlarmHistoryCommand,
   DescribeAlarmsCommand,
+  type CloudWatchClient,
 } from '@aws-sdk/client-cloudwatch';
-import { clientConfig } from './config.ts';
 import { callAws, translateAwsError } from './errors.ts';
-import { readEnvironment } from '../env.ts';
 import { needs } from '../iam.ts';
-import { tracer } from '../observability.ts';
 
-/** The CloudWatch gateway: the only code that reads alarms. */
-
-/** Built once per container and handed to the gateway functions, so tests can pass their own. */
-export const cloudwatch = tracer.captureAWSv3Client(new CloudWatchClient(clientConfig(readEnvironment())));
+/** The CloudWatch gateway: the only code that reads alarms (its Lambda client: clients/cloudwatch.ts). */
 
 export interface AlarmView {
   name: string;

@@ -1,4 +1,6 @@
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
+import { readEnvironment } from '../env.ts';
+import { traced } from '../observability.ts';
 
 /**
  * Client settings shared by every gateway. Throttling and 5xx are retried by the SDK's standard retry
@@ -17,4 +19,15 @@ export function clientConfig({ maxAttempts, baseDelayMs }: AwsClientSettings) {
       Math.round(Math.random() * Math.min(20_000, baseDelayMs * 2 ** attempt)),
     ),
   };
+}
+
+/**
+ * A Lambda function's client of one service: the settings above from the environment, its calls traced when
+ * tracing is on. The modules in `clients/` build one each, once per container; a handler imports the ones
+ * its step calls, so no bundle carries a client it never uses.
+ */
+export function lambdaClient<C extends object>(
+  Client: new (config: ReturnType<typeof clientConfig>) => C,
+): C {
+  return traced(new Client(clientConfig(readEnvironment())));
 }

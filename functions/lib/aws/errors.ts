@@ -2,7 +2,9 @@
  * lib/aws — the gateways: one module per AWS service (SageMaker notebooks and endpoints, CloudWatch,
  * EventBridge, Step Functions, the DynamoDB ledger), the only code that imports an SDK client. Each call
  * declares its IAM action (`needs`) and translates SDK errors here, so the ASL sees the same names from
- * every service. Gateways import only the shared core (`../*.ts`), never a domain.
+ * every service. Gateways import only the shared core (`../*.ts`), never a domain. The gateway calls take
+ * their client as a parameter; `clients/` builds a Lambda function's, one module per service, so that a
+ * handler imports only the clients its step calls.
  */
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
 import { AwsRequestError, CaretakerError, NotFoundError, TransientAwsError } from '../errors.ts';

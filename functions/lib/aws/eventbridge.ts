@@ -1,24 +1,16 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { clientConfig } from './config.ts';
 import { translateAwsError } from './errors.ts';
-import { readEnvironment } from '../env.ts';
 import { AwsRequestError } from '../errors.ts';
 import { needs } from '../iam.ts';
-import { tracer } from '../observability.ts';
 
 /** Every event caretaker emits has this source. */
 export const CARETAKER_SOURCE = 'caretaker';
 
+/** The bus's client and name (a Lambda function's: clients/events.ts). */
 export interface EventClients {
   eventbridge: EventBridgeClient;
   busName: string;
 }
-
-const env = readEnvironment();
-export const eventClients: EventClients = {
-  eventbridge: tracer.captureAWSv3Client(new EventBridgeClient(clientConfig(env))),
-  busName: env.eventBusName,
-};
 
 export interface OutgoingEvent {
   detailType: string;

@@ -1,21 +1,16 @@
 import {
   ListAWSDefaultServiceQuotasCommand,
   ListServiceQuotasCommand,
-  ServiceQuotasClient,
   type ServiceQuota,
+  type ServiceQuotasClient,
 } from '@aws-sdk/client-service-quotas';
-import { clientConfig } from './config.ts';
 import { callAws } from './errors.ts';
-import { readEnvironment } from '../env.ts';
 import { needs } from '../iam.ts';
-import { tracer } from '../observability.ts';
 
-/** The Service Quotas gateway: the only code that reads the account's SageMaker quotas. */
-
-/** Built once per container and handed to the gateway functions, so tests can pass their own. */
-export const serviceQuotas = tracer.captureAWSv3Client(
-  new ServiceQuotasClient(clientConfig(readEnvironment())),
-);
+/**
+ * The Service Quotas gateway: the only code that reads the account's SageMaker quotas (its Lambda client:
+ * clients/service-quotas.ts).
+ */
 
 /** SageMaker's quota on real-time endpoint instances of one type is named `<type> for endpoint usage`. */
 export const endpointQuotaName = (instanceType: string) => `${instanceType} for endpoint usage`;

@@ -1,11 +1,6 @@
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { clientConfig } from './config.ts';
+import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { translateAwsError } from './errors.ts';
-import { readEnvironment } from '../env.ts';
 import { needs } from '../iam.ts';
-import { tracer } from '../observability.ts';
-
-export const sfn = tracer.captureAWSv3Client(new SFNClient(clientConfig(readEnvironment())));
 
 export type StartResult = { started: true; executionArn: string } | { started: false; reason: string };
 

@@ -1,22 +1,16 @@
 import {
   GetResourcesCommand,
-  ResourceGroupsTaggingAPIClient,
   type GetResourcesCommandInput,
+  type ResourceGroupsTaggingAPIClient,
 } from '@aws-sdk/client-resource-groups-tagging-api';
-import { clientConfig } from './config.ts';
 import { callAws } from './errors.ts';
-import { readEnvironment } from '../env.ts';
 import { needs } from '../iam.ts';
-import { tracer } from '../observability.ts';
 
 /**
  * The Resource Groups Tagging API gateway: the tags of many notebooks in pages of 100, where SageMaker's
  * ListTags takes one request per notebook (1,000 requests for a 1,000-notebook window, each a chance to be
- * throttled).
+ * throttled). Its Lambda client: clients/tagging.ts.
  */
-export const tagging = tracer.captureAWSv3Client(
-  new ResourceGroupsTaggingAPIClient(clientConfig(readEnvironment())),
-);
 
 const NOTEBOOK_TYPE = 'sagemaker:notebook-instance';
 

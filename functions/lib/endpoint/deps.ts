@@ -1,26 +1,19 @@
-import { cloudwatch } from '../aws/cloudwatch.ts';
 import type { EndpointDeps } from './steps.ts';
-import { eventClients } from '../aws/eventbridge.ts';
 import { lambdaHandler } from '../handler.ts';
 import type { Permission } from '../iam.ts';
-import { ledgerClients } from '../aws/ledger/client.ts';
-import { sagemaker } from '../aws/sagemaker/client.ts';
-import { serviceQuotas } from '../aws/servicequotas.ts';
 
-/** The clients the endpoint steps use in Lambda, built once per container. */
-export const endpointDeps: EndpointDeps = {
-  sagemaker,
-  cloudwatch,
-  serviceQuotas,
-  ledger: ledgerClients,
-  events: eventClients,
-  now: () => Date.now(),
-};
-
-/** An endpoint-update step as a Lambda, with its declared permissions. */
-export function endpointStep<I, O>(
-  step: (input: I, deps: EndpointDeps) => Promise<O>,
+/**
+ * An endpoint-update step as a Lambda, with its declared permissions and only the clients it calls: the
+ * handler imports those from `aws/clients/` (built once per container), so no step's bundle carries a client
+ * another step needs.
+ *
+ * @example endpointStep(recover, recoverPermissions, { sagemaker })
+ */
+export function endpointStep<I, O, D extends Partial<EndpointDeps>>(
+  step: (input: I, deps: NoInfer<D> & Pick<EndpointDeps, 'now'>) => Promise<O>,
   permissions: Permission[],
+  clients: D,
 ) {
-  return { permissions, handler: lambdaHandler((input: I) => step(input, endpointDeps)) };
+  const deps = { ...clients, now: () => Date.now() };
+  return { permissions, handler: lambdaHandler((input: I) => step(input, deps)) };
 }

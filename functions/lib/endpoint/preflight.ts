@@ -39,7 +39,7 @@ export const preflightPermissions = permissionsOf(
  */
 async function instancesInUse(
   types: ReadonlySet<string>,
-  deps: EndpointDeps,
+  deps: Pick<EndpointDeps, 'sagemaker'>,
 ): Promise<Record<string, number>> {
   const configs = new Map<string, Promise<EndpointConfigView | undefined>>();
   const config = (name: string) => {
@@ -66,7 +66,10 @@ async function instancesInUse(
  * room for the deployment AND for caretaker's rollback of it. A refusal goes straight to Finalize as
  * `rejected`, with every reason.
  */
-export async function preflight(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
+export async function preflight(
+  input: StepInput,
+  deps: Pick<EndpointDeps, 'sagemaker' | 'cloudwatch' | 'serviceQuotas' | 'ledger' | 'now'>,
+): Promise<EndpointUpdateState> {
   let request: EndpointUpdateRequest;
   try {
     request = parseEndpointUpdateInput(requestOf(input));

@@ -152,7 +152,7 @@ const finish = (
  * Transient faults are thrown for the ASL to retry, and the retried step judges the same way.
  */
 async function updateToward(
-  deps: EndpointDeps,
+  deps: Pick<EndpointDeps, 'sagemaker'>,
   endpointName: string,
   wanted: string,
   deploymentConfig: DeploymentConfig | undefined,
@@ -186,7 +186,10 @@ export const startUpdatePermissions = permissionsOf(
  * the target, or any change since preflight while we hold the endpoint, counts as started, and is never
  * started twice.
  */
-export async function startUpdate(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
+export async function startUpdate(
+  input: StepInput,
+  deps: Pick<EndpointDeps, 'sagemaker' | 'ledger' | 'now'>,
+): Promise<EndpointUpdateState> {
   const request = requestOf(input);
   const state = stateOf(input);
   const previous = state.previousEndpointConfigName!;
@@ -263,7 +266,7 @@ export async function startUpdate(input: StepInput, deps: EndpointDeps): Promise
  * caretaker's to prune, and the report says so.
  */
 async function tagDeployed(
-  deps: EndpointDeps,
+  deps: Pick<EndpointDeps, 'sagemaker'>,
   endpointName: string,
   configArn: string | undefined,
   deployedAt: string,
@@ -289,7 +292,7 @@ export const checkDeploymentPermissions = permissionsOf(
 /** The breach the alarm event recorded for this request's deployment, if any. */
 async function recordedBreach(
   request: EndpointUpdateRequest,
-  deps: EndpointDeps,
+  deps: Pick<EndpointDeps, 'ledger'>,
 ): Promise<AlarmCause | undefined> {
   const record = await readEndpointRecord(deps.ledger, request.endpointName);
   return record.holder === request.requestId ? record.alarm : undefined;
@@ -300,7 +303,10 @@ async function recordedBreach(
  * on the previous configuration) → report it naming every alarm that was in ALARM during the deployment;
  * still moving → look again.
  */
-export async function checkDeployment(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
+export async function checkDeployment(
+  input: StepInput,
+  deps: Pick<EndpointDeps, 'sagemaker' | 'cloudwatch' | 'ledger' | 'now'>,
+): Promise<EndpointUpdateState> {
   const request = requestOf(input);
   const state = stateOf(input);
   const now = deps.now();
@@ -362,7 +368,10 @@ export const watchAlarmsPermissions = permissionsOf(describeAlarms, readEndpoint
  * the alarm fired. A ledger or CloudWatch read that fails is retried by the ASL and then by {@link recover};
  * it never ends the bake early.
  */
-export async function watchAlarms(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
+export async function watchAlarms(
+  input: StepInput,
+  deps: Pick<EndpointDeps, 'cloudwatch' | 'ledger' | 'now'>,
+): Promise<EndpointUpdateState> {
   const request = requestOf(input);
   const state = stateOf(input);
   const [alarms, recorded] = await Promise.all([
@@ -422,7 +431,10 @@ export const rollbackPermissions = permissionsOf(describeEndpoint, updateEndpoin
  * after a failure, it judges by DescribeEndpoint: an update moving to the previous configuration is our
  * rollback (its answer may have been lost), never started twice.
  */
-export async function rollback(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
+export async function rollback(
+  input: StepInput,
+  deps: Pick<EndpointDeps, 'sagemaker' | 'now'>,
+): Promise<EndpointUpdateState> {
   const request = requestOf(input);
   const state = stateOf(input);
   const previous = state.previousEndpointConfigName!;
@@ -491,7 +503,10 @@ const RECOVERY_WAIT_SECONDS = 10;
  * and judges by DescribeEndpoint what happened. After {@link MAX_RECOVERIES} failures it gives up: `failed`,
  * naming what is live, or `rejected` when DescribeEndpoint shows that nothing ever changed.
  */
-export async function recover(input: StepInput, deps: EndpointDeps): Promise<EndpointUpdateState> {
+export async function recover(
+  input: StepInput,
+  deps: Pick<EndpointDeps, 'sagemaker'>,
+): Promise<EndpointUpdateState> {
   const request = requestOf(input);
   const state = stateOf(input);
   const error = input.error ? errorText(input.error) : 'a step failed';
@@ -583,6 +598,9 @@ interface Verdict {
   error?: StepInput['error'];
 }
 
+/** The clients Finalize calls. */
+type FinalizeDeps = Pick<EndpointDeps, 'sagemaker' | 'ledger' | 'events' | 'now'>;
+
 /** How an execution ended that Finalize concludes for from its status change. */
 interface Ended {
   status: string;
@@ -604,7 +622,7 @@ interface Ended {
  */
 export async function finalize(
   input: StepInput | EndpointUpdateEnded,
-  deps: EndpointDeps,
+  deps: FinalizeDeps,
 ): Promise<EndpointUpdateOutput> {
   if (input.source === 'aws.states') return concludeEnded(input as EndpointUpdateEnded, deps);
   const step = input as StepInput;
@@ -619,7 +637,7 @@ export async function finalize(
   return conclude(step, deps);
 }
 
-async function concludeEnded(event: EndpointUpdateEnded, deps: EndpointDeps): Promise<EndpointUpdateOutput> {
+async function concludeEnded(event: EndpointUpdateEnded, deps: FinalizeDeps): Promise<EndpointUpdateOutput> {
   const detail = event.detail ?? {};
   let request: Record<string, unknown> = {};
   try {
@@ -679,7 +697,7 @@ async function endedVerdict(
   request: EndpointUpdateRequest,
   endpoint: EndpointView | undefined,
   ended: Ended,
-  deps: EndpointDeps,
+  deps: Pick<EndpointDeps, 'ledger'>,
 ): Promise<{ outcome: EndpointOutcome; reason: string }> {
   const how = `the execution ended ${ended.status}${ended.error ? ` (${ended.error})` : ''} before its verdict`;
   const record = await readEndpointRecord(deps.ledger, request.endpointName);
@@ -712,7 +730,7 @@ async function endedVerdict(
   };
 }
 
-async function conclude(input: StepInput, deps: EndpointDeps, ended?: Ended): Promise<EndpointUpdateOutput> {
+async function conclude(input: StepInput, deps: FinalizeDeps, ended?: Ended): Promise<EndpointUpdateOutput> {
   const state = input.state;
   const raw = input as Partial<EndpointUpdateRequest>;
   const request = isRequest(raw) ? requestOf(input) : undefined;
@@ -810,7 +828,7 @@ async function prune(
   request: EndpointUpdateRequest,
   previous: string | undefined,
   configs: Record<string, string>,
-  deps: EndpointDeps,
+  deps: Pick<EndpointDeps, 'sagemaker' | 'ledger' | 'now'>,
 ): Promise<{ pruned: string[]; errors: string[]; forgotten: string[] }> {
   const deployed = Object.entries(configs).map(([name, deployedAt]) => ({ name, deployedAt }));
   // The configuration deployed and the one it replaced always stay, whatever `retainConfigs` says.

@@ -7,7 +7,6 @@ import {
   writeNotebookState,
   type NotebookRecord,
 } from '../aws/ledger/notebooks.ts';
-import type { EventClients } from '../aws/eventbridge.ts';
 import { describeNotebook, startNotebook, stopNotebook, updateNotebook } from '../aws/sagemaker/notebooks.ts';
 import { AwsRequestError } from '../errors.ts';
 import { permissionsOf } from '../iam.ts';
@@ -44,7 +43,6 @@ import { ERROR_OUTCOMES } from './outcomes.ts';
 export interface NotebookDeps {
   sagemaker: SageMakerClient;
   ledger: LedgerClients;
-  events: EventClients;
   now: () => number;
 }
 

@@ -1,17 +1,13 @@
-import { eventClients } from '../aws/eventbridge.ts';
-import { ledgerClients } from '../aws/ledger/client.ts';
-import { sagemaker } from '../aws/sagemaker/client.ts';
-import { tagging } from '../aws/tagging.ts';
+import { ledger } from '../aws/clients/ledger.ts';
+import { sagemaker } from '../aws/clients/sagemaker.ts';
 import type { NotebookDeps } from './cycle-steps.ts';
-import type { SelectionDeps } from './selection.ts';
 
-/** The clients the notebook steps use in Lambda, built once per container. */
+/**
+ * What every notebook step calls in Lambda, built once per container. The report also puts events on the bus
+ * and selection reads tags in bulk: their handlers add those clients, so no other step's bundle carries them.
+ */
 export const notebookDeps: NotebookDeps = {
   sagemaker,
-  ledger: ledgerClients,
-  events: eventClients,
+  ledger,
   now: () => Date.now(),
 };
-
-/** Selection also reads tags in bulk. */
-export const selectionDeps: SelectionDeps = { ...notebookDeps, tagging };

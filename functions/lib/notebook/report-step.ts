@@ -1,4 +1,4 @@
-import { putEvents } from '../aws/eventbridge.ts';
+import { putEvents, type EventClients } from '../aws/eventbridge.ts';
 import { closeWindow, readNotebooks, readResults, readRound, readWindow } from '../aws/ledger/notebooks.ts';
 import { describeNotebook } from '../aws/sagemaker/notebooks.ts';
 import type { FieldIssue } from '../errors.ts';
@@ -59,7 +59,10 @@ export const reportPermissions = permissionsOf(
 );
 
 /** Builds the window's report from the ledger, closes the window and announces it. */
-export async function reportWindow(input: ReportInput, deps: NotebookDeps): Promise<PatchOutput> {
+export async function reportWindow(
+  input: ReportInput,
+  deps: NotebookDeps & { events: EventClients },
+): Promise<PatchOutput> {
   const selection = input.state?.selection;
   const requestId = selection?.requestId ?? input.executionName;
   const request = (input.request ?? {}) as { reason?: string; source?: Record<string, unknown> };

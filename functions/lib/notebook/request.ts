@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { NOTEBOOK_INSTANCE_TYPES, PLATFORM_IDENTIFIERS } from '../aws/sagemaker/notebooks.ts';
 import { executionNameSchema, parseOrThrow } from '../validation.ts';
 

@@ -7,8 +7,8 @@ import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { LedgerClients } from '../aws/ledger/client.ts';
 import { readNotebooks } from '../aws/ledger/notebooks.ts';
 import { notebookTags } from '../aws/tagging.ts';
-import { z } from 'zod';
-import { putEvents, type OutgoingEvent } from '../aws/eventbridge.ts';
+import * as z from 'zod';
+import { putEvents, type EventClients, type OutgoingEvent } from '../aws/eventbridge.ts';
 import { listNotebooks } from '../aws/sagemaker/notebooks.ts';
 import { startExecution } from '../aws/stepfunctions.ts';
 import { permissionsOf } from '../iam.ts';
@@ -23,8 +23,9 @@ import { overdueNotebooks, windowExecutionName, type OverdueNotebook } from './s
 import { startRequests, type TriggerDeps } from './start.ts';
 import { groupNameSchema, SCHEDULED_TIME, scheduledTimeSchema } from './windows.ts';
 
-/** The audit also reads the fleet, its tags and the ledger's notes on notebooks left down. */
+/** The audit also reads the fleet, its tags and the ledger's notes on notebooks left down, and reports. */
 export type AuditDeps = TriggerDeps & {
+  events: EventClients;
   sagemaker: SageMakerClient;
   tagging: ResourceGroupsTaggingAPIClient;
   ledger: LedgerClients;

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, type FieldIssue } from '../errors.ts';
 import { settingsRequestSchema, targetsSchema } from '../notebook/request.ts';
 import {

@@ -1,15 +1,17 @@
-import { eventClients } from '../aws/eventbridge.ts';
+import { sfn } from '../aws/clients/sfn.ts';
 import { readEnvironment } from '../env.ts';
 import type { RequestDeps } from './requests.ts';
 import { readTriggerSettings } from './settings.ts';
-import { sfn } from '../aws/stepfunctions.ts';
 
 const env = readEnvironment();
 
-/** The clients, targets and deployment settings the triggers use in Lambda, built once per container. */
-export const triggerDeps: RequestDeps = {
+/**
+ * What every trigger uses in Lambda, built once per container: Step Functions, the state machines and the
+ * deployment's settings. The triggers that put events on the bus (all but open-window) add its client in
+ * their handler, with whatever else they read.
+ */
+export const triggerDeps: Omit<RequestDeps, 'events'> = {
   sfn,
-  events: eventClients,
   notebookPatchStateMachineArn: env.notebookPatchStateMachineArn,
   endpointUpdateStateMachineArn: env.endpointUpdateStateMachineArn,
   settings: readTriggerSettings(process.env),

@@ -38,7 +38,7 @@ export interface FindingTriggerResult extends TriggerResult {
 
 /** The finding triggers also read notebooks' tags (patch group, exemption) and know where they run. */
 export type FindingDeps = TriggerDeps &
-  Pick<RequestDeps, 'settings'> & { sagemaker: SageMakerClient; home: Home };
+  Pick<RequestDeps, 'settings' | 'events'> & { sagemaker: SageMakerClient; home: Home };
 
 export const fromFindingPermissions = permissionsOf(startExecution, putEvents, listNotebookTags);
 export const fromConfigPermissions = permissionsOf(startExecution, putEvents, listNotebookTags);

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseEndpointUpdateRequest, type EndpointUpdateRequest } from '../endpoint/request.ts';
 import { ValidationError, type FieldIssue } from '../errors.ts';
 import { putEvents, type EventClients } from '../aws/eventbridge.ts';

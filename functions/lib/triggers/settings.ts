@@ -5,7 +5,7 @@
  * group says). The deployment writes them into the functions' environment from the file, as it writes the
  * schedules' inputs; the sandbox does the same from its `--config`. No function reads the file.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors.ts';
 import { targetsSchema } from '../notebook/request.ts';
 import { toFieldIssues } from '../validation.ts';

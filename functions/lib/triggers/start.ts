@@ -8,8 +8,8 @@ import type { NotebookPatchRequest } from './findings.ts';
 import type { RequestDeps } from './requests.ts';
 import type { TriggerResult } from './result.ts';
 
-/** What the finding and schedule triggers talk to: Step Functions and the caretaker bus. */
-export type TriggerDeps = Pick<RequestDeps, 'sfn' | 'events' | 'notebookPatchStateMachineArn'>;
+/** What every trigger talks to: Step Functions. */
+export type TriggerDeps = Pick<RequestDeps, 'sfn' | 'notebookPatchStateMachineArn'>;
 
 /** Validates each request as the workflow will (a bad one throws before anything starts) and starts it. */
 export async function startRequests(

@@ -2,7 +2,7 @@
  * Patch-group windows: what a group's EventBridge Scheduler schedule hands to `open-window`, and the
  * window it starts, named `<group>-<yyyymmddThhmmZ>` of the scheduled time.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { startExecution } from '../aws/stepfunctions.ts';
 import { permissionsOf } from '../iam.ts';
 import { parseOrThrow } from '../validation.ts';

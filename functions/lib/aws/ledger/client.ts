@@ -1,23 +1,15 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { clientConfig } from '../config.ts';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { translateAwsError } from '../errors.ts';
-import { readEnvironment } from '../../env.ts';
-import { tracer } from '../../observability.ts';
 
 /**
  * The DynamoDB gateway: caretaker's ledger, one table, one item per thing that must outlive a step or an
  * execution (a window's error budget in `windows.ts`, an endpoint's hold and history in `endpoints.ts`).
+ * A Lambda function's ledger clients: clients/ledger.ts.
  */
 export interface LedgerClients {
   dynamodb: DynamoDBClient;
   tableName: string;
 }
-
-const env = readEnvironment();
-export const ledgerClients: LedgerClients = {
-  dynamodb: tracer.captureAWSv3Client(new DynamoDBClient(clientConfig(env))),
-  tableName: env.ledgerTableName,
-};
 
 /** A write guarded by a condition: its output, or `undefined` when the condition did not hold. */
 export async function conditionalWrite<T>(resource: string, send: () => Promise<T>): Promise<T | undefined> {

@@ -1,0 +1,138 @@
+/**
+ * The Lambda bundles as `npm run package` builds them (deploy/esbuild.ts), read from esbuild's metafile:
+ * what they leave out can never be needed at init on Lambda, the Tracer is in them only when tracing is on,
+ * and each carries only the SDK clients its function is allowed to call. Sizes and import times are
+ * figures, not facts: `npm run bench` measures them.
+ */
+import { builtinModules } from 'node:module';
+import { resolve } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  esbuildOptions,
+  LAZY_SDK_IMPORTS,
+  readPackageSettings,
+  type PackageSettings,
+} from '../../deploy/esbuild.ts';
+import { discoverFunctions } from '../../deploy/functions.ts';
+import { loadFunctions, type LoadedFunction } from '../../deploy/stack.ts';
+import { caught } from '../support/errors.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+
+/** The SDK client package each IAM service prefix is called through. */
+const CLIENT_OF_SERVICE: Record<string, string> = {
+  sagemaker: 'client-sagemaker',
+  dynamodb: 'client-dynamodb',
+  events: 'client-eventbridge',
+  states: 'client-sfn',
+  cloudwatch: 'client-cloudwatch',
+  servicequotas: 'client-service-quotas',
+  tag: 'client-resource-groups-tagging-api',
+};
+
+type Output = Metafile['outputs'][string];
+
+/** Every function's bundle in one esbuild run (outputs by function file), written nowhere. */
+async function bundles(settings: PackageSettings): Promise<Map<string, Output>> {
+  const files = discoverFunctions(root).map((spec) => spec.file);
+  const { metafile } = await build({
+    ...esbuildOptions(files[0]!, 'out', settings),
+    entryPoints: files,
+    absWorkingDir: root,
+    metafile: true,
+    write: false,
+    logLevel: 'error',
+  });
+  return new Map(Object.values(metafile.outputs).map((output) => [output.entryPoint!, output]));
+}
+
+/** The SDK clients a bundle builds: those whose client class (`SageMakerClient.js`, …) it contains. */
+const clientsBuiltBy = (output: Output) =>
+  new Set(
+    Object.keys(output.inputs).flatMap(
+      (path) => /@aws-sdk\/(client-[a-z-]+)\/dist-es\/[A-Za-z]+Client\.js$/.exec(path)?.[1] ?? [],
+    ),
+  );
+
+const hasTracer = (output: Output) =>
+  // Input paths are relative to the working directory: `node_modules/…` in a checkout, `../…/node_modules/…`
+  // where node_modules is a link elsewhere.
+  Object.keys(output.inputs).some((path) =>
+    /(^|\/)node_modules\/@aws-lambda-powertools\/tracer\//.test(path),
+  );
+
+let plain: Map<string, Output>;
+let handlers: LoadedFunction[];
+
+beforeAll(async () => {
+  process.env.AWS_REGION ??= 'us-east-1';
+  [plain, handlers] = await Promise.all([bundles({ tracing: false }), loadFunctions(root)]);
+}, 120_000);
+
+describe('the packaged bundles', () => {
+  it('bundle every function', () => {
+    expect([...plain.keys()].sort()).toEqual(handlers.map((h) => h.file).sort());
+  });
+
+  it('import nothing but Node built-ins, and what they leave out only lazily (Lambda has no node_modules)', () => {
+    const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+    for (const [file, output] of plain) {
+      // Act
+      const external = output.imports.filter((i) => i.external && !builtins.has(i.path));
+
+      // Assess
+      for (const { path, kind } of external) {
+        expect(LAZY_SDK_IMPORTS, `${file} imports ${path}`).toContain(path);
+        expect(kind, `${file} imports ${path}`).toBe('dynamic-import');
+      }
+    }
+  });
+
+  it('build only the SDK clients their function is allowed to call', () => {
+    for (const handler of handlers) {
+      // Prepare
+      const services = new Set(handler.permissions.map((p) => p.action.split(':')[0]!));
+      const allowed = [...services].flatMap((service) => CLIENT_OF_SERVICE[service] ?? []);
+
+      // Act
+      const built = clientsBuiltBy(plain.get(handler.file)!);
+
+      // Assess
+      expect([...built].sort(), handler.file).toEqual(allowed.sort());
+    }
+  });
+});
+
+describe('tracing', () => {
+  it.each([
+    [undefined, false],
+    ['', false],
+    ['false', false],
+    ['true', true],
+  ])('is chosen when packaging: CARETAKER_TRACING=%j packages tracing %j', (value, tracing) => {
+    expect(readPackageSettings({ CARETAKER_TRACING: value })).toEqual({ tracing });
+  });
+
+  it('refuses a value it cannot read, naming the variable and what it expects', () => {
+    // Act
+    const error = caught(() => readPackageSettings({ CARETAKER_TRACING: 'yes' }));
+
+    // Assess
+    expect(error.issues).toEqual([
+      { field: 'CARETAKER_TRACING', message: 'is "yes", expected true or false' },
+    ]);
+  });
+
+  it('leaves the Tracer out of every function packaged without tracing, the default', () => {
+    for (const [file, output] of plain) expect(hasTracer(output), file).toBe(false);
+  });
+
+  it('packages the Tracer in every function when tracing is on', async () => {
+    // Act
+    const traced = await bundles({ tracing: true });
+
+    // Assess
+    for (const [file, output] of traced) expect(hasTracer(output), file).toBe(true);
+  }, 120_000);
+});
