@@ -64,6 +64,28 @@ describe('endpoint-update on the sandbox: deployments that succeed', () => {
   );
 });
 
+describe('endpoint-update started without the trigger', () => {
+  it('runs every step on the request as Preflight validated it, defaults included', async () => {
+    // Arrange: a canary without waitIntervalSeconds, which the schema defaults to 300 s
+    const input = {
+      requestId: 'direct-1',
+      endpointName: 'ep-1',
+      targetEndpointConfigName: 'cfg-v2',
+      deployment: { strategy: 'canary', canarySize: { type: 'CAPACITY_PERCENT', value: 25 } },
+      alarms: ['caretaker-ep-1-5xx'],
+    };
+
+    // Act
+    const run = await runFleet(fleetOf(), [], {
+      executions: [{ stateMachine: 'endpoint-update', name: 'direct-1', input }],
+    });
+
+    // Assess
+    expect(endpointOutput(run)).toMatchObject({ outcome: 'succeeded', liveEndpointConfigName: 'cfg-v2' });
+    expect(endpointState(run)).toEqual({ name: 'ep-1', status: 'InService', endpointConfigName: 'cfg-v2' });
+  });
+});
+
 describe('endpoint-update on the sandbox: rollbacks', () => {
   it("reports SageMaker's silent rollback when the alarm fires during the canary, by the configuration name", async () => {
     // Prepare

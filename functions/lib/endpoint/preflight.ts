@@ -68,15 +68,23 @@ async function instancesInUse(
  */
 export async function preflight(
   input: StepInput,
-  deps: Pick<EndpointDeps, 'sagemaker' | 'cloudwatch' | 'serviceQuotas' | 'ledger' | 'now'>,
-): Promise<EndpointUpdateState> {
+  deps: PreflightDeps,
+): Promise<StepInput & { state: EndpointUpdateState }> {
   let request: EndpointUpdateRequest;
   try {
     request = parseEndpointUpdateInput(requestOf(input));
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
-    return { next: NEXT.finalize, outcome: OUTCOME.rejected, reason: err.message };
+    return { ...input, state: { next: NEXT.finalize, outcome: OUTCOME.rejected, reason: err.message } };
   }
+  // The steps after this one read the request as validated here, defaults included (they do not bundle the
+  // schema), whoever started the execution.
+  return { ...request, state: await decide(request, deps) };
+}
+
+type PreflightDeps = Pick<EndpointDeps, 'sagemaker' | 'cloudwatch' | 'serviceQuotas' | 'ledger' | 'now'>;
+
+async function decide(request: EndpointUpdateRequest, deps: PreflightDeps): Promise<EndpointUpdateState> {
   const endpoint = await describeEndpoint(deps.sagemaker, request.endpointName);
   const [record, currentConfig, targetConfig, alarms] = await Promise.all([
     readEndpointRecord(deps.ledger, request.endpointName),
