@@ -88,7 +88,10 @@ const mayMake = (step: CycleStep, decision: Act) =>
 /** The slack a lease outlives its window's hardEnd by, so a window reporting late still owns its notebooks. */
 const LEASE_MARGIN_MS = 3600_000;
 
-export async function observe(deps: NotebookDeps, name: string): Promise<Observed | undefined> {
+export async function observe(
+  deps: Pick<NotebookDeps, 'sagemaker'>,
+  name: string,
+): Promise<Observed | undefined> {
   const d = await describeNotebook(deps.sagemaker, name);
   return (
     d && {
