@@ -12,6 +12,7 @@ import { callAws, translateAwsError } from '../errors.ts';
 import { TransientAwsError } from '../../errors.ts';
 import { needs } from '../../iam.ts';
 import { conditionalWrite, type LedgerClients } from './client.ts';
+import { ledgerKeys } from './keys.ts';
 
 /**
  * The notebook patch window's pages in the ledger (DynamoDB, key `pk`):
@@ -42,11 +43,13 @@ const RETENTION_SECONDS = 30 * 24 * 3600;
 const S = (value: string): AttributeValue => ({ S: value });
 const N = (value: number): AttributeValue => ({ N: String(value) });
 const key = (pk: string) => ({ pk: S(pk) });
-const windowKey = (requestId: string) => `window#${requestId}`;
-const roundKey = (requestId: string, index: number | 'skipped') => `window#${requestId}#round#${index}`;
-const resultKey = (requestId: string, name: string) => `result#${requestId}#${name}`;
-const slotsKey = (scope: string) => `slots#${scope}`;
-const notebookKey = (name: string) => `notebook#${name}`;
+const {
+  window: windowKey,
+  round: roundKey,
+  result: resultKey,
+  slots: slotsKey,
+  notebook: notebookKey,
+} = ledgerKeys;
 const expiry = (nowMs: number) => N(Math.floor(nowMs / 1000) + RETENTION_SECONDS);
 const json = (value: unknown) => S(JSON.stringify(value));
 const parsed = <T>(value: AttributeValue | undefined): T | undefined =>
