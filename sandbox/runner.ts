@@ -12,6 +12,7 @@ import { retarget } from './front.ts';
 import { LambdaRuntime, prepareEnvironment, triggerCaller } from './lambda.ts';
 import { Router, type Delivery } from './router.ts';
 import { notebooksDown } from './timeline.ts';
+import type { NotebookChange } from './emulator/notebooks.ts';
 
 export interface SandboxEvent {
   source: string;
@@ -58,7 +59,7 @@ export interface SandboxRun {
   result: SandboxResult;
   start: number;
   end: number;
-  notebookHistory: Array<{ name: string; status: string; at: number }>;
+  notebookHistory: NotebookChange[];
   trafficHistory: Array<{ endpoint: string; at: number; weights: Record<string, number> }>;
   alarmHistory: Array<{ name: string; state: string; at: number }>;
   emitted: BusEvent[];

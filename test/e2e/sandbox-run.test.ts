@@ -68,7 +68,7 @@ describe('caretaker sandbox run', () => {
     });
     const { code, stdout } = await sandboxRun(f);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/started notebook-patch/);
+    expect(stdout).toMatch(/event 0 \(Notebook Patch Requested\): started request-/);
     expect(stdout).toMatch(/nb-1\s+patched/);
   });
 

@@ -13,7 +13,6 @@ import { ValidationError, type FieldIssue } from '../errors.ts';
 import { permissionsOf } from '../iam.ts';
 import type { WindowTerms } from './cycle.ts';
 import { observe, toLease, type NotebookDeps } from './cycle-steps.ts';
-import type { NotebookResult } from './outcomes.ts';
 import { planNeedsLook, planWindowEntries, type PlanEntry, type PlanFacts } from './plan.ts';
 import { bounded } from './report.ts';
 import { parsePatchRequest, toleratedFailures, type PatchRequest } from './request.ts';
