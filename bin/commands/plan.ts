@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { PlanEntry } from '#lib/notebook/plan';
 import { readEventFile } from '../../sandbox/inputs.ts';
-import { dateTime, paint, table, terminalOf, type Terminal } from '../../sandbox/terminal.ts';
+import { dateTime, paint, table, terminalOf, type Cell, type Terminal } from '../../sandbox/terminal.ts';
 import type { Io } from '../io.ts';
 import { asUsage, UsageError } from './usage.ts';
 
@@ -25,15 +25,28 @@ interface PlanFlags {
   endpointUrl?: string;
   config?: string;
   ledgerTable?: string;
+  at?: Date;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+function isoTime(value: string): Date {
+  const at = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(at.getTime()))
+    throw new UsageError(
+      `--at: got ${JSON.stringify(value)}, expected an ISO 8601 time such as 2026-11-29T02:00:00Z`,
+    );
+  return at;
+}
+
 /** The sandbox's ledger table: `--endpoint-url` without `--ledger-table` reads it. */
 const SANDBOX_LEDGER = 'caretaker-ledger';
 
-/** The patch request the flags describe, held to caretaker.yml as the trigger that would start it is. */
-async function requestOf(flags: PlanFlags, now: Date): Promise<unknown> {
+/**
+ * The patch request the flags describe, held to caretaker.yml as the trigger that would start it is, and the
+ * time it is planned for: `--at`, a group's next window, or now.
+ */
+async function requestOf(flags: PlanFlags, now: Date): Promise<{ request: unknown; at: Date }> {
   const chosen = [flags.request, flags.group, flags.names ?? flags.tags?.[0]].filter((v) => v !== undefined);
   if (chosen.length !== 1)
     throw new UsageError(
@@ -43,7 +56,7 @@ async function requestOf(flags: PlanFlags, now: Date): Promise<unknown> {
   const { loadConfig } = await import('#lib/triggers/caretaker-config');
   const { triggerSettings, DEFAULT_TRIGGER_SETTINGS } = await import('#lib/triggers/settings');
   const { toPatchRequest } = await import('#lib/triggers/requests');
-  const { windowRequest } = await import('#lib/triggers/schedule');
+  const { nextWindows, windowRequest } = await import('#lib/triggers/schedule');
   const caretaker = config ? await asUsage(() => loadConfig(config)) : undefined;
   const rules = caretaker ? triggerSettings(caretaker) : DEFAULT_TRIGGER_SETTINGS;
   if (flags.request) {
@@ -52,7 +65,10 @@ async function requestOf(flags: PlanFlags, now: Date): Promise<unknown> {
       throw new UsageError(
         `${flags.request}: got a ${JSON.stringify(event['detail-type'])} event, expected "Notebook Patch Requested"`,
       );
-    return asUsage(() => toPatchRequest({ id: 'plan', detail: event.detail }, rules));
+    return {
+      request: await asUsage(() => toPatchRequest({ id: 'plan', detail: event.detail }, rules)),
+      at: now,
+    };
   }
   if (flags.group) {
     const group = caretaker?.patchGroups.find((g) => g.name === flags.group);
@@ -60,15 +76,20 @@ async function requestOf(flags: PlanFlags, now: Date): Promise<unknown> {
       throw new UsageError(
         `--group: got ${JSON.stringify(flags.group)}, expected one of ${caretaker?.patchGroups.map((g) => g.name).join(', ') ?? '(no caretaker.yml: pass --config)'}`,
       );
-    const request = windowRequest(group, now);
-    return { ...request, settings: { ...request.settings, ...(await settingsOf(flags)) } };
+    const next = nextWindows(group, now, 400)[0];
+    const at = flags.at ?? (next ? new Date(next.utc) : now);
+    const request = windowRequest(group, at);
+    return { request: { ...request, settings: { ...request.settings, ...(await settingsOf(flags)) } }, at };
   }
   const { patchRequestDetail, patchFlagOf } = await import('./request-detail.ts');
   const detail = await asUsage(
     () => patchRequestDetail({ ...flags, reason: 'plan', requestedBy: 'caretaker plan' }),
     patchFlagOf,
   );
-  return asUsage(() => toPatchRequest({ id: 'plan', detail }, rules), patchFlagOf);
+  return {
+    request: await asUsage(() => toPatchRequest({ id: 'plan', detail }, rules), patchFlagOf),
+    at: now,
+  };
 }
 
 async function settingsOf(flags: PlanFlags): Promise<Record<string, unknown>> {
@@ -84,22 +105,30 @@ async function settingsOf(flags: PlanFlags): Promise<Record<string, unknown>> {
 }
 
 const ACTION_WORDS: Record<PlanEntry['action'], string> = {
-  cycle: 'stop, change, start',
-  update: 'change (stopped)',
+  cycle: 'restart',
+  update: 'update',
   start: 'start',
-  wait: 'wait, then decide',
-  skip: 'leave alone',
+  wait: 'wait',
+  skip: 'skip',
 };
 
 /** The plan as people read it: one row per notebook, the changes before → after, and why. */
 export function formatPlan(
-  plan: { requestId: string; entries: PlanEntry[]; maxConcurrency: number; leases: boolean; at: number },
+  plan: {
+    requestId: string;
+    targets: string;
+    entries: PlanEntry[];
+    maxConcurrency: number;
+    leases: boolean;
+    at: number;
+  },
   term: Terminal,
 ): string {
   const { entries } = plan;
   const stops = entries.filter((e) => e.stops).length;
   const lines = [
-    paint(term, 'bold', `Plan of ${plan.requestId} at ${dateTime(plan.at, term.zone)}: nothing was changed`),
+    paint(term, 'bold', `Plan for ${plan.targets} at ${dateTime(plan.at, term.zone)}`),
+    `As ${plan.requestId} would run it; nothing was changed.`,
     `${entries.length} notebook(s): ${stops} would be stopped, at most ${plan.maxConcurrency} down at once.`,
   ];
   if (!plan.leases)
@@ -115,16 +144,20 @@ export function formatPlan(
     table(
       term,
       ['notebook', 'status', 'would', 'changes (before → after)', 'why'],
-      entries.map((e) => [
-        e.name,
-        e.status,
-        {
-          text: e.action === 'skip' ? `${ACTION_WORDS.skip}: ${e.outcome}` : ACTION_WORDS[e.action],
-          style: e.fits === false || e.action === 'wait' ? 'yellow' : e.action === 'skip' ? 'dim' : 'cyan',
-        },
-        e.changes.map((c) => `${c.setting}: ${c.before ?? 'none'} → ${c.after ?? 'none'}`).join('\n') || '-',
-        e.reason,
-      ]),
+      entries.map(
+        (e): Array<string | Cell> => [
+          e.name,
+          e.status,
+          {
+            text: e.action === 'skip' ? `${ACTION_WORDS.skip}: ${e.outcome}` : ACTION_WORDS[e.action],
+            style: e.fits === false || e.action === 'wait' ? 'yellow' : e.action === 'skip' ? 'dim' : 'cyan',
+          },
+          e.changes.map((c) => `${c.setting}: ${c.before ?? 'none'} → ${c.after ?? 'none'}`).join('\n') ||
+            '-',
+          e.reason,
+        ],
+      ),
+      [3, 4],
     ),
   );
   return lines.join('\n');
@@ -163,9 +196,13 @@ export function registerPlan(program: Command, io: Io): void {
       '--ledger-table <name>',
       "caretaker's DynamoDB ledger, to see notebooks another window owns (default with --endpoint-url: the sandbox's)",
     )
+    .option(
+      '--at <ISO-time>',
+      "plan the window for this time (exemptions, deadlines; default: now, or the group's next window)",
+      isoTime,
+    )
     .action(async (flags: PlanFlags) => {
-      const now = new Date();
-      const request = await requestOf(flags, now);
+      const { request, at: now } = await requestOf(flags, flags.at ?? new Date());
       const { createPlanClients, explainAccessError } = await import('#lib/aws/cli');
       const { planWindow } = await import('#lib/notebook/selection');
       const access = { profile: flags.profile, region: flags.region, endpoint: flags.endpointUrl };
@@ -176,8 +213,15 @@ export function registerPlan(program: Command, io: Io): void {
           throw explainAccessError(err, access, io.env);
         },
       );
+      const targets = (request as { targets: Record<string, unknown> }).targets;
       const plan = {
         requestId: window.requestId,
+        targets:
+          'names' in targets
+            ? `notebooks ${(targets.names as string[]).join(', ')}`
+            : `notebooks tagged ${Object.entries(targets.tags as Record<string, string>)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ')}`,
         at: now.getTime(),
         maxConcurrency: window.maxConcurrency,
         leases: clients.ledger !== undefined,

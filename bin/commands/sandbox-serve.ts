@@ -52,7 +52,8 @@ export function registerServe(sandbox: Command, io: Io): void {
             io.out(`${url}\n`);
             io.err(
               `caretaker sandbox: ${opts.fleet} at ${url}, time from ${dateTime(fleet.start, term.zone)} at ×${opts.speed}; Ctrl-C stops it\n` +
-                `  e.g. aws sagemaker list-notebook-instances --endpoint-url ${url} --region us-east-1\n` +
+                `  any keys do: export AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox AWS_REGION=us-east-1\n` +
+                `  e.g. aws sagemaker list-notebook-instances --endpoint-url ${url}\n` +
                 `       caretaker plan --endpoint-url ${url} --names …\n`,
             );
           },

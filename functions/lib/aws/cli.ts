@@ -64,5 +64,9 @@ export function explainAccessError(
   const region = access.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const where = region ? `region "${region}"` : `no region (--region, AWS_REGION or the profile's region)`;
   const what = missingRegion ? 'no AWS region' : 'no AWS credentials';
-  return new AccessError(`${what} for ${who} in ${where}: ${err.message}`, { cause: err });
+  // A local endpoint (the sandbox) takes any keys, but the SDK signs every request and wants some.
+  const local = access.endpoint
+    ? `; ${access.endpoint} accepts any keys: AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox`
+    : '';
+  return new AccessError(`${what} for ${who} in ${where}: ${err.message}${local}`, { cause: err });
 }

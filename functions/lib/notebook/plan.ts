@@ -65,9 +65,6 @@ export function changesOf(current: NotebookSettings, desired: NotebookSettings):
   }));
 }
 
-const listed = (changes: SettingChange[]) =>
-  changes.map((c) => `${c.setting} ${c.before ?? 'none'} → ${c.after ?? 'none'}`).join(', ');
-
 /**
  * One planned notebook's entry: the cycle's first decision, in words.
  *
@@ -79,7 +76,7 @@ export function planNotebook(terms: WindowTerms, facts: PlanFacts, now: number):
   const changes = observed ? changesOf(observed.settings, terms.desired) : [];
   const decision = decide({ terms, name, lease, observed, now });
   const base = { name, status, changes };
-  const what = changes.length > 0 ? `changed while stopped (${listed(changes)})` : 'nothing to change';
+  const what = changes.length > 0 ? 'changed while stopped' : 'nothing to change';
   switch (decision.kind) {
     case 'finish':
       return {
@@ -120,18 +117,18 @@ export function planNotebook(terms: WindowTerms, facts: PlanFacts, now: number):
         action: 'update',
         stops: false,
         reason: starts
-          ? `${from}: settings applied (${listed(changes)}), then started`
-          : `${from}: settings applied (${listed(changes)}); stays stopped and picks them up at its next start`,
+          ? `${from}: settings applied, then started`
+          : `${from}: settings applied; stays stopped and picks them up at its next start`,
       };
     }
   }
 }
 
 /** A notebook the selection leaves alone (exempt, not found, stopped with includeStopped false). */
-export function skippedEntry(result: NotebookResult): PlanEntry {
+export function skippedEntry(result: NotebookResult, status?: string): PlanEntry {
   return {
     name: result.name,
-    status: result.status ?? (result.outcome === 'not-found' ? 'gone' : 'unknown'),
+    status: status ?? result.status ?? (result.outcome === 'not-found' ? 'gone' : 'unknown'),
     action: 'skip',
     stops: false,
     changes: [],
@@ -152,6 +149,8 @@ export function planWindowEntries(
   planned: readonly PlanFacts[],
   skipped: readonly NotebookResult[],
   now: number,
+  /** The status of each notebook the selection listed (a skipped one's entry says it too). */
+  statuses: ReadonlyMap<string, string> = new Map(),
 ): PlanEntry[] {
   let down = 0;
   const entries = planned.map((facts) => {
@@ -169,7 +168,9 @@ export function planWindowEntries(
       : `its cycle would end about ${new Date(endsAt).toISOString()}, after the window's end ${new Date(terms.hardEnd).toISOString()}`;
     return { ...entry, fits, reason: `${entry.reason}; but ${why}: it would be not-started` };
   });
-  return [...entries, ...skipped.map(skippedEntry)].sort((a, b) => a.name.localeCompare(b.name));
+  return [...entries, ...skipped.map((r) => skippedEntry(r, statuses.get(r.name)))].sort((a, b) =>
+    a.name.localeCompare(b.name),
+  );
 }
 
 /** Whether an entry needs a person's eye before the window runs: it would not act, or not in time. */

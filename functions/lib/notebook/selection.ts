@@ -96,7 +96,7 @@ export async function selectTargets(
     const requestId = (input.request as { requestId?: unknown } | null)?.requestId;
     return rejected(typeof requestId === 'string' ? requestId : 'unknown', err.issues, startedAt);
   }
-  const { window, names, skipped } = await choose(request, startedAt, deps);
+  const { window, names, skipped, statuses } = await choose(request, startedAt, deps);
   const rounds = cutIntoRounds(names);
   const base = {
     requestId: request.requestId,
@@ -106,7 +106,7 @@ export async function selectTargets(
     rounds: rounds.length,
   };
   if (request.policy.dryRun) {
-    const entries = planWindowEntries(window, await planFacts(names, deps), skipped, startedAt);
+    const entries = planWindowEntries(window, await planFacts(names, deps), skipped, startedAt, statuses);
     const { items, omitted } = bounded(entries, PLAN_BYTES, planNeedsLook);
     return { ...base, dryRun: true, plan: items, ...(omitted > 0 ? { planOmitted: omitted } : {}) };
   }
@@ -227,8 +227,9 @@ export async function planWindow(
   deps: PlanDeps,
 ): Promise<{ request: PatchRequest; window: WindowTerms; entries: PlanEntry[] }> {
   const request = await validRequest(input, deps);
-  const { window, names, skipped } = await choose(request, now, deps);
-  return { request, window, entries: planWindowEntries(window, await planFacts(names, deps), skipped, now) };
+  const { window, names, skipped, statuses } = await choose(request, now, deps);
+  const facts = await planFacts(names, deps);
+  return { request, window, entries: planWindowEntries(window, facts, skipped, now, statuses) };
 }
 
 /** The request, checked against the schema and the account (its lifecycle configuration exists). */
@@ -240,13 +241,14 @@ async function validRequest(input: unknown, deps: Pick<PlanDeps, 'sagemaker'>): 
 
 /** Which notebooks the window cycles, in plan order, which it skips and why, and its terms. */
 async function choose(request: PatchRequest, now: number, deps: PlanDeps) {
-  const { plan, skipped } = planTargets(
-    request.targets,
-    await findCandidates(request, deps),
-    request.policy,
-    now,
-  );
-  return { window: windowTerms(request, plan.length, now), names: plan.map((p) => p.name), skipped };
+  const candidates = await findCandidates(request, deps);
+  const { plan, skipped } = planTargets(request.targets, candidates, request.policy, now);
+  return {
+    window: windowTerms(request, plan.length, now),
+    names: plan.map((p) => p.name),
+    skipped,
+    statuses: new Map(candidates.map((c) => [c.name, c.status])),
+  };
 }
 
 /** Each planned notebook as it is now: SageMaker's description and, when the ledger is known, its lease. */
