@@ -1,4 +1,5 @@
 import { eventClients } from '../aws/eventbridge.ts';
+import { ledgerClients } from '../aws/ledger/client.ts';
 import { readEnvironment } from '../env.ts';
 import type { RequestDeps } from './requests.ts';
 import { readTriggerSettings } from './settings.ts';
@@ -10,6 +11,7 @@ const env = readEnvironment();
 export const triggerDeps: RequestDeps = {
   sfn,
   events: eventClients,
+  ledger: ledgerClients,
   notebookPatchStateMachineArn: env.notebookPatchStateMachineArn,
   endpointUpdateStateMachineArn: env.endpointUpdateStateMachineArn,
   settings: readTriggerSettings(process.env),

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { parseEndpointUpdateRequest, type EndpointUpdateRequest } from '../endpoint/request.ts';
 import { ValidationError, type FieldIssue } from '../errors.ts';
 import { putEvents, type EventClients } from '../aws/eventbridge.ts';
+import type { LedgerClients } from '../aws/ledger/client.ts';
 import { listEndpointTags } from '../aws/sagemaker/tags.ts';
 import { permissionsOf } from '../iam.ts';
 import {
@@ -58,6 +59,8 @@ export type RequestRules = Pick<TriggerSettings, 'requests' | 'exemptTag'>;
 export interface RequestDeps {
   sfn: SFNClient;
   events: EventClients;
+  /** The ledger: a finding for a group whose findings wait for its next window is queued there. */
+  ledger: LedgerClients;
   notebookPatchStateMachineArn: string;
   endpointUpdateStateMachineArn: string;
   settings: TriggerSettings;
