@@ -50,6 +50,8 @@ export function outcomeStyle(outcome: string): Style {
   return 'yellow';
 }
 
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 const ENDPOINT_WORDS: Record<string, (o: EndpointOutput) => string> = {
   succeeded: (o) => `succeeded: ${o.endpointName} is live on ${o.targetEndpointConfigName}`,
   'auto-rolled-back': (o) =>
@@ -98,7 +100,9 @@ export function executionResult(e: Pick<Execution, 'stateMachine' | 'status' | '
     .join(', ');
   const troubled = Object.keys(output.counts ?? {}).some((o) => NOTEBOOK_TROUBLE.has(o));
   return {
-    text: [broken, `${output.total ?? 0} notebooks${counts ? `: ${counts}` : ''}`].filter(Boolean).join('; '),
+    text: [broken, `${plural(output.total ?? 0, 'notebook')}${counts ? `: ${counts}` : ''}`]
+      .filter(Boolean)
+      .join('; '),
     style: broken || troubled || output.outcome === 'failed' ? 'red' : 'green',
   };
 }
