@@ -3,7 +3,13 @@ import { VirtualClock } from './clock.ts';
 import { createCloudWatchService } from './emulator/cloudwatch.ts';
 import { createEndpointService } from './emulator/endpoints.ts';
 import { ledgerKeys } from '#lib/aws/ledger/keys';
-import { startEmulator, type BusEvent, type Emulator, type JournalEntry } from './emulator/index.ts';
+import {
+  startEmulator,
+  type BusEvent,
+  type DynamoWorld,
+  type Emulator,
+  type JournalEntry,
+} from './emulator/index.ts';
 import { createTaggingService } from './emulator/tagging.ts';
 import { createServiceQuotasService } from './emulator/servicequotas.ts';
 import { Executions, type ExecutionRecord, type HistoryEvent } from './executions.ts';
@@ -77,6 +83,8 @@ export interface SandboxRun {
   }>;
   /** Every request the emulator received: when, which operation on what, who called, what came of it. */
   journal: readonly JournalEntry[];
+  /** The DynamoDB tables as the run left them (caretaker's ledger): what a window remembers for the next. */
+  ledger: DynamoWorld;
 }
 
 export interface ChildExecutionRun {
@@ -463,6 +471,7 @@ export async function runSandbox(
         ...(r.stoppedAt !== undefined ? { stoppedAt: r.stoppedAt } : {}),
       })),
       journal: emulator.journal,
+      ledger: emulator.ledger,
       children: executions.all
         .filter((r) => r.parent)
         .map((r) => ({
