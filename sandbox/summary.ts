@@ -91,7 +91,7 @@ export function executionResult(e: Pick<Execution, 'stateMachine' | 'status' | '
     const plan = output.plan ?? [];
     const stops = plan.filter((p) => p.stops).length;
     return {
-      text: `dry run: ${output.total ?? plan.length} notebooks planned, ${stops} would be stopped; nothing changed`,
+      text: `dry run: ${plural(output.total ?? plan.length, 'notebook')} planned, ${stops} would be stopped; nothing changed`,
       style: 'cyan',
     };
   }

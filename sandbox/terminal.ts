@@ -1,3 +1,5 @@
+import { wallClock } from '#lib/triggers/schedule';
+
 /**
  * How the CLI writes for a person: colour only on a terminal (and never under `NO_COLOR`), tables that fit
  * the terminal's width (long cells wrap at word boundaries), and times both in the reader's zone and in UTC.
@@ -158,22 +160,12 @@ function fit(natural: number[], room: number, flexible?: readonly number[]): num
 const pad = (n: number) => String(n).padStart(2, '0');
 
 function parts(at: number, zone: string) {
-  const fields = new Intl.DateTimeFormat('en-GB', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    timeZoneName: 'short',
-  }).formatToParts(at);
-  const get = (type: string) => fields.find((p) => p.type === type)?.value ?? '';
+  const clock = wallClock(new Date(at), zone);
+  // Zones are whole minutes from UTC: the seconds are UTC's.
   return {
-    date: `${get('year')}-${get('month')}-${get('day')}`,
-    time: `${get('hour')}:${get('minute')}:${get('second')}`,
-    zone: get('timeZoneName'),
+    date: `${clock.year}-${pad(clock.month)}-${pad(clock.day)}`,
+    time: `${pad(clock.hour)}:${pad(clock.minute)}:${pad(new Date(at).getUTCSeconds())}`,
+    zone: clock.zoneName,
   };
 }
 
