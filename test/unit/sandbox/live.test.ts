@@ -36,7 +36,8 @@ describe('the live view of a run', () => {
 
     // Assess
     expect(out).toHaveLength(3);
-    expect(out.join('')).not.toMatch(/\u001b|\r/);
+    expect(out.join('')).not.toContain('\u001b');
+    expect(out.join('')).not.toContain('\r');
     expect(out[2]).toContain('2/12 notebooks · 1 down now · 1 error');
   });
 
