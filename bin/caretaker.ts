@@ -1,3 +1,4 @@
+import { closeFront } from '../sandbox/front.ts';
 import { processIo } from './io.ts';
 import { main } from './main.ts';
 
@@ -9,3 +10,5 @@ for (const stream of [process.stdout, process.stderr])
   });
 
 process.exitCode = await main(process.argv.slice(2), processIo);
+// The sandbox's loopback front and the SDK's kept-alive connections to it would hold the process open.
+closeFront();

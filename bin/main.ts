@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { CommanderError, Command, Option } from 'commander';
 import { AccessError, ValidationError } from '#lib/errors';
 import { loadFleet } from '../sandbox/fleet.ts';
-import { closeFront } from '../sandbox/front.ts';
 import { InputFileError, readEventFile } from '../sandbox/inputs.ts';
 import { liveView } from '../sandbox/live.ts';
 import { writeReport } from '../sandbox/report.ts';
@@ -171,7 +170,5 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (err instanceof InputFileError || err instanceof ValidationError) return 2;
     if (!(err instanceof AccessError) && io.env.CARETAKER_DEBUG) io.err(`${error.stack}\n`);
     return 1;
-  } finally {
-    closeFront();
   }
 }

@@ -153,7 +153,19 @@ function needsYou(result: SandboxResult, term: Terminal): string[] {
 
 const heading = (term: Terminal, text: string) => paint(term, 'bold', text);
 
-function planTable(plan: PlanEntry[], term: Terminal): string {
+const PLAN_WORDS: Record<PlanEntry['action'], string> = {
+  cycle: 'restart',
+  update: 'update',
+  start: 'start',
+  wait: 'wait',
+  skip: 'skip',
+};
+
+/**
+ * A plan as people read it (`caretaker plan`, a dry run's summary): per notebook what the window would do,
+ * each setting before → after, and why; a cycle that would not fit the window's time says so.
+ */
+export function planTable(plan: readonly PlanEntry[], term: Terminal): string {
   return table(
     term,
     ['notebook', 'status', 'would', 'changes (before → after)', 'why'],
@@ -161,13 +173,13 @@ function planTable(plan: PlanEntry[], term: Terminal): string {
       p.name,
       p.status,
       {
-        text:
-          p.action === 'skip' ? `skip: ${p.outcome}` : p.fits === false ? `${p.action} (no time)` : p.action,
-        style: p.action === 'skip' || p.fits === false || p.action === 'wait' ? 'yellow' : 'cyan',
+        text: p.fits === false ? `${PLAN_WORDS[p.action]} (late)` : PLAN_WORDS[p.action],
+        style: p.fits === false || p.action === 'wait' ? 'yellow' : p.action === 'skip' ? 'dim' : 'cyan',
       },
       p.changes.map((c) => `${c.setting}: ${c.before ?? 'none'} → ${c.after ?? 'none'}`).join('\n') || '-',
-      p.reason,
+      p.action === 'skip' && p.outcome ? `${p.outcome}: ${p.reason}` : p.reason,
     ]),
+    [4],
   );
 }
 

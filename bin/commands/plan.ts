@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { PlanEntry } from '#lib/notebook/plan';
 import { readEventFile } from '../../sandbox/inputs.ts';
-import { dateTime, paint, table, terminalOf, type Cell, type Terminal } from '../../sandbox/terminal.ts';
+import { planTable } from '../../sandbox/summary.ts';
+import { dateTime, paint, terminalOf, type Terminal } from '../../sandbox/terminal.ts';
 import type { Io } from '../io.ts';
 import { asUsage, UsageError } from './usage.ts';
 
@@ -104,14 +105,6 @@ async function settingsOf(flags: PlanFlags): Promise<Record<string, unknown>> {
   return detail.settings as Record<string, unknown>;
 }
 
-const ACTION_WORDS: Record<PlanEntry['action'], string> = {
-  cycle: 'restart',
-  update: 'update',
-  start: 'start',
-  wait: 'wait',
-  skip: 'skip',
-};
-
 /** The plan as people read it: one row per notebook, the changes before → after, and why. */
 export function formatPlan(
   plan: {
@@ -139,27 +132,7 @@ export function formatPlan(
         'Leases not read (no --ledger-table): a notebook another window owns shows as free.',
       ),
     );
-  lines.push(
-    '',
-    table(
-      term,
-      ['notebook', 'status', 'would', 'changes (before → after)', 'why'],
-      entries.map(
-        (e): Array<string | Cell> => [
-          e.name,
-          e.status,
-          {
-            text: e.action === 'skip' ? `${ACTION_WORDS.skip}: ${e.outcome}` : ACTION_WORDS[e.action],
-            style: e.fits === false || e.action === 'wait' ? 'yellow' : e.action === 'skip' ? 'dim' : 'cyan',
-          },
-          e.changes.map((c) => `${c.setting}: ${c.before ?? 'none'} → ${c.after ?? 'none'}`).join('\n') ||
-            '-',
-          e.reason,
-        ],
-      ),
-      [3, 4],
-    ),
-  );
+  lines.push('', planTable(entries, term));
   return lines.join('\n');
 }
 

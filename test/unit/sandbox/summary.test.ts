@@ -122,6 +122,6 @@ describe('the summary of a run', () => {
     } satisfies SandboxResult;
     const plan = summarize(dry, term);
     expect(plan).toContain('dry run: 1 notebook planned, 1 would be stopped; nothing changed');
-    expect(plan).toMatch(/nb-1\s+InService\s+cycle\s+rootAccess: Enabled → Disabled/);
+    expect(plan).toMatch(/nb-1\s+InService\s+restart\s+rootAccess: Enabled → Disabled/);
   });
 });
