@@ -40,6 +40,13 @@ const LC_V2 = patchRequested({
   settings: { lifecycleConfigName: 'lc-v2' },
 });
 
+/** `sandbox run` of the lc-v2 request on FLEET under CONFIG, with more flags. */
+async function runLcV2(...flags: string[]) {
+  const f = await files({ 'fleet.yml': FLEET, 'caretaker.yml': CONFIG, 'event.json': LC_V2 });
+  const args = ['--fleet', f['fleet.yml']!, '--config', f['caretaker.yml']!, '--event', f['event.json']!];
+  return cli(['sandbox', 'run', ...args, ...flags]);
+}
+
 describe('caretaker, in-process', () => {
   it('prints its version', async () => {
     expect(await cli(['--version'])).toEqual({ code: 0, stdout: `caretaker ${VERSION}\n`, stderr: '' });
@@ -59,24 +66,10 @@ describe('caretaker, in-process', () => {
 
   it('exits 1 when an outcome --fail-on names happens, naming the notebook, and writes the report', async () => {
     // Prepare
-    const f = await files({ 'fleet.yml': FLEET, 'caretaker.yml': CONFIG, 'event.json': LC_V2 });
     const reports = await mkdtemp(path.join(tmpdir(), 'caretaker-report-'));
 
     // Act
-    const run = await cli([
-      'sandbox',
-      'run',
-      '--fleet',
-      f['fleet.yml']!,
-      '--config',
-      f['caretaker.yml']!,
-      '--event',
-      f['event.json']!,
-      '--fail-on',
-      'failed,rolled-back',
-      '--report',
-      reports,
-    ]);
+    const run = await runLcV2('--fail-on', 'failed,rolled-back', '--report', reports);
 
     // Assess
     expect(run.code).toBe(1);
@@ -95,39 +88,14 @@ describe('caretaker, in-process', () => {
   });
 
   it('exits 0 with --fail-on when nothing it names happened', async () => {
-    const f = await files({ 'fleet.yml': FLEET, 'caretaker.yml': CONFIG, 'event.json': LC_V2 });
-    const run = await cli([
-      'sandbox',
-      'run',
-      '--fleet',
-      f['fleet.yml']!,
-      '--config',
-      f['caretaker.yml']!,
-      '--event',
-      f['event.json']!,
-      '--fail-on',
-      'needs-attention',
-      '--json',
-    ]);
+    const run = await runLcV2('--fail-on', 'needs-attention', '--json');
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).executions[0].output.counts).toEqual({ patched: 1, 'rolled-back': 1 });
   });
 
   it('prints progress at the virtual time it happens, and tables within COLUMNS', async () => {
-    // Prepare
-    const f = await files({ 'fleet.yml': FLEET, 'caretaker.yml': CONFIG, 'event.json': LC_V2 });
-
     // Act
-    const { stdout } = await cli([
-      'sandbox',
-      'run',
-      '--fleet',
-      f['fleet.yml']!,
-      '--config',
-      f['caretaker.yml']!,
-      '--event',
-      f['event.json']!,
-    ]);
+    const { stdout } = await runLcV2();
 
     // Assess: the window ends minutes after it starts, and each line says when.
     expect(stdout).toMatch(/^ {2}02:00:00Z {2}event 0 \(Notebook Patch Requested\): started request-/m);

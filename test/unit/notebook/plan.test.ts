@@ -1,28 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { decide, withQueued, type Observed, type WindowTerms } from '#lib/notebook/cycle';
+import { decide, withQueued, type WindowTerms } from '#lib/notebook/cycle';
 import { planNeedsLook, planNotebook, planWindowEntries } from '#lib/notebook/plan';
 import { mergeQueued } from '#lib/notebook/request';
+import { S, seen, T0, terms as windowTerms } from '../../support/window.ts';
 
-const T0 = Date.parse('2026-11-23T02:00:00Z');
-const S = 1000;
 const terms: WindowTerms = {
+  ...windowTerms,
   requestId: 'weekly-20261123T0200Z',
-  reason: 'schedule',
-  requestedAt: T0,
   desired: { rootAccess: 'Disabled' },
-  scope: 'group:weekly',
   maxConcurrency: 2,
-  tolerated: 1,
-  hardEnd: T0 + 48 * 3600 * S,
-  timing: {
-    expectedStopSeconds: 90,
-    expectedStartSeconds: 300,
-    stopTimeoutSeconds: 900,
-    startTimeoutSeconds: 1200,
-  },
 };
-const settings = { rootAccess: 'Enabled', volumeSizeInGB: 20, lifecycleConfigName: 'lc-v1' };
-const seen = (status: string, extra: Partial<Observed> = {}): Observed => ({ status, settings, ...extra });
 
 describe('planNotebook: the cycle’s first decision, in words', () => {
   it('says a running notebook would be stopped, with each setting before → after', () => {
