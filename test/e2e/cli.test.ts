@@ -138,34 +138,22 @@ notebooks:
       },
     });
     await listening;
-    const settings = ['--settings', 'rootAccess=Disabled', '--settings', 'volumeSizeInGB=20'];
+    const plan = [
+      'plan',
+      ...['--endpoint-url', url, '--region', 'us-east-1', '--config', f['caretaker.yml']!],
+      ...[
+        '--tags',
+        'patch-group=weekly',
+        '--settings',
+        'rootAccess=Disabled',
+        '--settings',
+        'volumeSizeInGB=20',
+      ],
+    ];
 
     // Act
-    const planned = await cli([
-      'plan',
-      '--endpoint-url',
-      url,
-      '--region',
-      'us-east-1',
-      '--tags',
-      'patch-group=weekly',
-      ...settings,
-      '--config',
-      f['caretaker.yml']!,
-      '--json',
-    ]);
-    const text = await cli([
-      'plan',
-      '--endpoint-url',
-      url,
-      '--region',
-      'us-east-1',
-      '--tags',
-      'patch-group=weekly',
-      ...settings,
-      '--config',
-      f['caretaker.yml']!,
-    ]);
+    const planned = await cli([...plan, '--json']);
+    const text = await cli(plan);
     stop.abort();
     await served;
     const dry = await cli([
