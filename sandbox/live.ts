@@ -25,7 +25,14 @@ export function windowBar(progress: WindowProgress, cells = BAR_CELLS): string {
   return `▕${'█'.repeat(filled)}${'░'.repeat(cells - filled)}▏ ${progress.done}/${progress.planned} notebooks · ${progress.down} down now · ${errors}`;
 }
 
-export function liveView(term: Terminal, write: (text: string) => void): LiveView {
+/**
+ * `starts`: say when an execution starts (where no delivery line says it, as in `sandbox serve`).
+ */
+export function liveView(
+  term: Terminal,
+  write: (text: string) => void,
+  options: { starts?: boolean } = {},
+): LiveView {
   const bars = new Map<string, { progress: WindowProgress; at: number }>();
   const printed = new Map<string, string>();
   let shown = 0;
@@ -66,8 +73,8 @@ export function liveView(term: Terminal, write: (text: string) => void): LiveVie
     progress(p) {
       switch (p.kind) {
         case 'started':
-          // The delivery that started it says so in its own line.
-          return;
+          // Unless asked, the delivery that started it says so in its own line.
+          return options.starts ? line(p.at, p.text) : undefined;
         case 'delivered':
           return line(p.at, p.text);
         case 'event':

@@ -225,7 +225,7 @@ const NOTEBOOK_CHANGE = 'SageMaker Notebook Instance State Change';
  * events), the events caretaker emits, and each running patch window's progress when one of its notebooks
  * changes (read from the window's children and its ledger pages, as an operator would read them).
  */
-function watchProgress(world: SandboxWorld, report: (p: Progress) => void): (event: BusEvent) => void {
+export function watchProgress(world: SandboxWorld, report: (p: Progress) => void): (event: BusEvent) => void {
   const { clock, executions, emulator } = world;
   const windows = new Map<string, { planned?: number; last?: string }>();
   const table = process.env.LEDGER_TABLE_NAME ?? 'caretaker-ledger';

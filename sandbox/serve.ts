@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VirtualClock } from './clock.ts';
 import type { Fleet } from './fleet.ts';
-import { openWorld, type Progress } from './runner.ts';
+import { openWorld, watchProgress, type Progress } from './runner.ts';
 
 /**
  * `caretaker sandbox serve`: a fleet's world as a long-lived local endpoint. Every service the sandbox
@@ -24,15 +24,9 @@ export async function serveSandbox(fleet: Fleet, options: ServeOptions): Promise
   const clock = new VirtualClock(fleet.start);
   const world = await openWorld(fleet, clock);
   const deliveries = new Set<Promise<unknown>>();
+  const watch = options.onProgress ? watchProgress(world, options.onProgress) : undefined;
   world.emulator.onEvent((event) => {
-    if (event.source === 'caretaker')
-      options.onProgress?.({
-        kind: 'event',
-        at: clock.now(),
-        text: event['detail-type'],
-        detailType: event['detail-type'],
-        detail: event.detail,
-      });
+    watch?.(event);
     const delivery = world.router.deliver(event).catch(() => undefined);
     deliveries.add(delivery);
     void delivery.finally(() => deliveries.delete(delivery));

@@ -38,7 +38,7 @@ export function registerServe(sandbox: Command, io: Io): void {
         throw new InputFileError(opts.fleet, err.message);
       });
       const term = terminalOf(io.stdout, io.env);
-      const view = liveView({ ...term, tty: false }, io.out);
+      const view = liveView({ ...term, tty: false }, io.out, { starts: true });
       const stop = new AbortController();
       const signals = ['SIGINT', 'SIGTERM'] as const;
       const onSignal = () => stop.abort();
@@ -52,7 +52,7 @@ export function registerServe(sandbox: Command, io: Io): void {
             io.out(`${url}\n`);
             io.err(
               `caretaker sandbox: ${opts.fleet} at ${url}, time from ${dateTime(fleet.start, term.zone)} at ×${opts.speed}; Ctrl-C stops it\n` +
-                `  any keys do: export AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox AWS_REGION=us-east-1\n` +
+                `  any keys do: export AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1\n` +
                 `  e.g. aws sagemaker list-notebook-instances --endpoint-url ${url}\n` +
                 `       caretaker plan --endpoint-url ${url} --names …\n`,
             );
