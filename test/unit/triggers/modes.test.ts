@@ -29,7 +29,7 @@ const request = (notebook: string): NotebookPatchRequest => ({
   settings: { rootAccess: 'Disabled' },
   policy: {},
 });
-const tags = new Map([
+const tags = new Map<string, Record<string, string>>([
   ['nb-weekly', { 'patch-group': 'weekly' }],
   ['nb-both', { 'patch-group': 'weekly', team: 'risk' }],
   ['nb-none', {}],
