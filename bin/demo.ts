@@ -7,7 +7,7 @@ import { liveView } from '../sandbox/live.ts';
 import { writeReport } from '../sandbox/report.ts';
 import { runSandbox } from '../sandbox/runner.ts';
 import { summarize } from '../sandbox/summary.ts';
-import { dateTime, terminalOf } from '../sandbox/terminal.ts';
+import { dateTime, terminalOf, wrap } from '../sandbox/terminal.ts';
 
 /** `npm start`: the built-in demo on the local sandbox — no AWS account, no network. */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,10 +27,9 @@ const events = await Promise.all(
 
 const term = terminalOf(process.stdout, process.env);
 const write = (text: string) => void process.stdout.write(text);
-write(
-  'caretaker demo: a patch window over the "weekly" notebooks, then three guarded releases of the fraud-scoring endpoint, on the local sandbox\n' +
-    `Virtual time from ${dateTime(fleet.start, term.zone)}\n\n`,
-);
+const intro =
+  'caretaker demo: a patch window over the "weekly" notebooks, then three guarded releases of the fraud-scoring endpoint, on the local sandbox';
+write(`${wrap(intro, term.width).join('\n')}\nVirtual time from ${dateTime(fleet.start, term.zone)}\n\n`);
 const wall = performance.now();
 const view = liveView(term, write);
 const run = await runSandbox(fleet, events, { onProgress: (p) => view.progress(p) });
