@@ -65,20 +65,23 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 /** The columns a text takes on screen (escape codes take none). */
 export const visibleLength = (text: string) => [...text.replace(ANSI, '')].length;
 
-/** Words of `text` in lines of at most `width` columns; a word longer than a line is cut. */
+/**
+ * Words of `text` in lines of at most `width` columns (escape codes take none); a word longer than a line is
+ * cut.
+ */
 export function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   for (const paragraph of text.split('\n')) {
     let line = '';
     for (let word of paragraph.split(/\s+/).filter(Boolean)) {
-      while ([...word].length > width) {
+      while (visibleLength(word) > width) {
         if (line) lines.push(line);
         line = '';
         lines.push([...word].slice(0, width).join(''));
         word = [...word].slice(width).join('');
       }
       if (!line) line = word;
-      else if ([...line].length + 1 + [...word].length <= width) line += ` ${word}`;
+      else if (visibleLength(line) + 1 + visibleLength(word) <= width) line += ` ${word}`;
       else {
         lines.push(line);
         line = word;
