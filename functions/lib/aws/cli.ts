@@ -47,7 +47,7 @@ const CREDENTIAL_ERRORS = new Set(['CredentialsProviderError', 'ProviderError', 
  * chain) and the region (or where it would have come from). Other errors pass through unchanged.
  *
  * @example explainAccessError(err, { profile: 'prod' }).message
- *   // → 'no AWS credentials for profile "prod" (region from AWS_REGION or the profile): Profile prod could not be found …'
+ *   // → 'no AWS credentials for profile "prod" in region "eu-west-1": CredentialsProviderError: …'
  */
 export function explainAccessError(
   err: unknown,
@@ -61,12 +61,16 @@ export function explainAccessError(
   const who = profile
     ? `profile "${profile}"`
     : 'the default credential chain (AWS_* variables, ~/.aws, SSO, instance role)';
-  const region = access.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const where = region ? `region "${region}"` : `no region (--region, AWS_REGION or the profile's region)`;
-  const what = missingRegion ? 'no AWS region' : 'no AWS credentials';
+  const region = access.region ?? env.AWS_REGION;
+  const where = region ? `region "${region}"` : "the profile's region";
   // A local endpoint (the sandbox) takes any keys, but the SDK signs every request and wants some.
   const local = access.endpoint
     ? `; ${access.endpoint} accepts any keys: AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox`
     : '';
-  return new AccessError(`${what} for ${who} in ${where}: ${err.message}${local}`, { cause: err });
+  if (missingRegion)
+    return new AccessError(
+      `no AWS region for ${who}: pass --region, set AWS_REGION or give the profile a region (${err.message})`,
+      { cause: err },
+    );
+  return new AccessError(`no AWS credentials for ${who} in ${where}: ${err.message}${local}`, { cause: err });
 }
