@@ -161,8 +161,6 @@ export interface SandboxWorld {
     endpoints: ReturnType<typeof createEndpointService>;
     cloudwatch: ReturnType<typeof createCloudWatchService>;
   };
-  /** Started executions' triggers, by execution name, until the execution records them. */
-  pendingTriggers: Map<string, { source: string; detailType: string; index: number }>;
   close(): Promise<void>;
 }
 
@@ -177,7 +175,8 @@ export async function openWorld(
   options: { stateMachines?: Record<string, Record<string, unknown>> } = {},
 ): Promise<SandboxWorld> {
   await prepareEnvironment();
-  const pendingTriggers: SandboxWorld['pendingTriggers'] = new Map();
+  // Started executions' triggers, by execution name, until the execution records them.
+  const pendingTriggers = new Map<string, { source: string; detailType: string; index: number }>();
   await instrumentClients();
   clock.install();
   const cloudwatch = createCloudWatchService(fleet);
@@ -207,7 +206,6 @@ export async function openWorld(
     lambdas,
     router,
     world: { endpoints, cloudwatch },
-    pendingTriggers,
     close: async () => {
       observeCalls(undefined);
       retarget(undefined);

@@ -17,6 +17,7 @@ import {
   decide,
   notAdmitted,
   queuedFor,
+  queuedInEffect,
   refused,
   type Act,
   type Action,
@@ -26,11 +27,8 @@ import {
   type Observed,
   type WindowTerms,
 } from './cycle.ts';
-import { ERROR_OUTCOMES, type Outcome } from './outcomes.ts';
+import { ERROR_OUTCOMES } from './outcomes.ts';
 import { readQueued } from './request.ts';
-
-/** Outcomes after which a notebook has the settings its window wanted: queued ones among them. */
-const QUEUE_DONE: ReadonlySet<Outcome> = new Set(['patched', 'settings-applied', 'already-patched']);
 
 /**
  * The cycle steps: each moves one notebook's cycle forward by one decision (cycle.ts decides, these act). A
@@ -330,7 +328,7 @@ export async function finish(
   if (written === 'lease-lost') await finishNotebook(deps.ledger, end);
   // Queued settings this window carried out are done; a queue that grew meanwhile stays for the next one.
   const queued = lease?.queued;
-  if (queued && queuedFor(terms, queued) && QUEUE_DONE.has(decision.result.outcome))
+  if (queued && queuedFor(terms, queued) && queuedInEffect(queued, facts.observed))
     await clearQueue(deps.ledger, name, queued);
   logger.info('finished', {
     notebook: name,

@@ -308,6 +308,14 @@ export function withQueued(facts: CycleFacts): CycleFacts {
 export const queuedFor = (terms: Pick<WindowTerms, 'scope'>, queued: QueuedSettings) =>
   terms.scope === `group:${queued.group}`;
 
+/**
+ * Whether the notebook has every queued setting now: only then is the queue done (a setting queued while
+ * the window ran, or one a rollback took back, stays queued for the next window).
+ */
+export const queuedInEffect = (queued: QueuedSettings, observed: Observed | undefined) =>
+  observed !== undefined &&
+  isEmptyChange(settingsChange(observed.settings, desiredSettings(queued.settings)));
+
 /** The notebook is not (yet) this window's: take it, wait for its owner, or leave it alone. */
 function begin(facts: CycleFacts): Decision {
   const { terms, lease, observed, now } = facts;

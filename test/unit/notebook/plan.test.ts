@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decide, withQueued, type WindowTerms } from '#lib/notebook/cycle';
+import { decide, queuedInEffect, withQueued, type WindowTerms } from '#lib/notebook/cycle';
 import { planNeedsLook, planNotebook, planWindowEntries } from '#lib/notebook/plan';
 import { mergeQueued } from '#lib/notebook/request';
-import { S, seen, T0, terms as windowTerms } from '../../support/window.ts';
+import { S, seen, settings, T0, terms as windowTerms } from '../../support/window.ts';
 
 const terms: WindowTerms = {
   ...windowTerms,
@@ -163,6 +163,17 @@ describe('queued settings (findings: next-window)', () => {
       now: T0,
     });
     expect(facts.terms.desired).toEqual({ rootAccess: 'Disabled' });
+  });
+
+  it('are done only once the notebook has them all (a rollback, or a later finding, keeps them queued)', () => {
+    expect(
+      queuedInEffect(
+        queued,
+        seen('InService', { settings: { ...settings, platformIdentifier: 'notebook-al2023-v1' } }),
+      ),
+    ).toBe(true);
+    expect(queuedInEffect(queued, seen('InService'))).toBe(false);
+    expect(queuedInEffect(queued, undefined)).toBe(false);
   });
 
   it('merge with what is queued: later settings win, findings listed once, the first time kept', () => {
