@@ -80,7 +80,11 @@ async function requestOf(flags: PlanFlags, now: Date): Promise<{ request: unknow
     const next = nextWindows(group, now, 400)[0];
     const at = flags.at ?? (next ? new Date(next.utc) : now);
     const request = windowRequest(group, at);
-    return { request: { ...request, settings: { ...request.settings, ...(await settingsOf(flags)) } }, at };
+    const { settingsOf } = await import('./request-detail.ts');
+    return {
+      request: { ...request, settings: { ...request.settings, ...settingsOf(flags.settings ?? []) } },
+      at,
+    };
   }
   const { patchRequestDetail, patchFlagOf } = await import('./request-detail.ts');
   const detail = await asUsage(
@@ -91,18 +95,6 @@ async function requestOf(flags: PlanFlags, now: Date): Promise<{ request: unknow
     request: await asUsage(() => toPatchRequest({ id: 'plan', detail }, rules), patchFlagOf),
     at: now,
   };
-}
-
-async function settingsOf(flags: PlanFlags): Promise<Record<string, unknown>> {
-  if (!flags.settings?.length) return {};
-  const { patchRequestDetail } = await import('./request-detail.ts');
-  const detail = patchRequestDetail({
-    names: 'x',
-    reason: 'plan',
-    requestedBy: 'plan',
-    settings: flags.settings,
-  });
-  return detail.settings as Record<string, unknown>;
 }
 
 /** The plan as people read it: one row per notebook, the changes before → after, and why. */

@@ -154,6 +154,7 @@ notebooks:
     // Act
     const planned = await cli([...plan, '--json']);
     const text = await cli(plan);
+    const group = await cli([...plan.slice(0, 7), '--group', 'weekly', '--settings', 'rootAccess=Disabled']);
     stop.abort();
     await served;
     const dry = await cli([
@@ -197,6 +198,10 @@ notebooks:
     expect(entries[2]!.reason).toMatch(/volumeSizeInGB 20 is smaller than its 50 GB.*it was not stopped/);
     expect(JSON.parse(dry.stdout).executions[0].output.plan).toEqual(entries);
     expect(text.stdout).toMatch(/4 notebook\(s\): 1 would be stopped/);
+    // A group's plan is its next window's, with its own targets, as that window would run it.
+    expect(group.stdout).toMatch(
+      /^Plan for notebooks nb-1, nb-2 at 2026-11-29 03:00:00Z\nAs weekly-20261129T0300Z would run it/,
+    );
     expect(text.stdout).toMatch(/nb-1 +InService +restart +rootAccess: Enabled → Disabled/);
     expect(text.stdout).toMatch(/nb-4 +InService +skip +- +skipped-exempt: tagged\n +caretaker:exempt=yes/);
   });
