@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadFleet } from '../../sandbox/fleet.ts';
 import { InputFileError } from '../../sandbox/inputs.ts';
@@ -5,7 +6,8 @@ import { liveView } from '../../sandbox/live.ts';
 import { serveSandbox } from '../../sandbox/serve.ts';
 import { dateTime, terminalOf } from '../../sandbox/terminal.ts';
 import type { Io } from '../io.ts';
-import { UsageError, wholeNumber } from './usage.ts';
+import { useTriggerSettings } from '../../sandbox/trigger-settings.ts';
+import { asUsage, UsageError, wholeNumber } from './usage.ts';
 
 /** The port `sandbox serve` listens on unless told: LocalStack's 4566 is left alone. */
 export const DEFAULT_PORT = 4599;
@@ -33,7 +35,14 @@ export function registerServe(sandbox: Command, io: Io): void {
       DEFAULT_PORT,
     )
     .option('--speed <x>', 'how much faster than the wall clock time runs', speedOf, 1)
-    .action(async (opts: { fleet: string; port: number; speed: number }) => {
+    .option(
+      '--config <file>',
+      "the caretaker.yml the triggers follow (mode, groups, request limits; default: caretaker.yml here, else the repository's)",
+    )
+    .action(async (opts: { fleet: string; port: number; speed: number; config?: string }) => {
+      const config = opts.config ?? (existsSync('caretaker.yml') ? 'caretaker.yml' : undefined);
+      // Before any trigger function is loaded: they read their settings once, as in Lambda.
+      if (config) await asUsage(() => useTriggerSettings(config));
       const fleet = await loadFleet(opts.fleet).catch((err: Error) => {
         throw new InputFileError(opts.fleet, err.message);
       });
