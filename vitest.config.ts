@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { QUIET_LAMBDA_ENVIRONMENT } from './sandbox/quiet.ts';
 
 export default defineConfig({
   test: {
@@ -6,5 +7,6 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    env: { ...QUIET_LAMBDA_ENVIRONMENT },
   },
 });

@@ -3,7 +3,7 @@
  * with its flexible window) invoking `triggersOpenWindow`, and the daily audit invoking `triggersAudit`.
  * Their inputs come from the same functions the sandbox uses, so both invoke the triggers alike.
  */
-import type { CaretakerConfig, PatchGroup } from '#lib/triggers/caretaker-config';
+import type { CaretakerConfig, Mode, PatchGroup } from '#lib/triggers/caretaker-config';
 import { toSchedulerExpression } from '#lib/triggers/schedule';
 import { AUDIT_SCHEDULE, auditTargetInput } from '#lib/triggers/audit';
 import { scheduleTargetInput } from '#lib/triggers/windows';
@@ -59,16 +59,19 @@ function schedule(options: ScheduleOptions) {
   };
 }
 
-/** The schedule that opens one patch group's window. */
-export function patchGroupSchedule(group: PatchGroup, openWindow: FunctionSpec) {
+/**
+ * The schedule that opens one patch group's window. It is deployed ENABLED in both modes: observing, the
+ * window it opens is a dry run (its input says so), which reports the group's plan and changes nothing.
+ */
+export function patchGroupSchedule(group: PatchGroup, openWindow: FunctionSpec, mode: Mode) {
   return schedule({
     name: `patch-${group.name}`,
-    description: `Patch window of group ${group.name}: ${group.schedule.cron} (${group.schedule.timezone})`,
+    description: `${mode === 'observe' ? 'Dry run (mode: observe) of the patch' : 'Patch'} window of group ${group.name}: ${group.schedule.cron} (${group.schedule.timezone})`,
     expression: group.schedule.expression,
     timezone: group.schedule.timezone,
     flexibleWindowMinutes: group.schedule.flexibleWindowMinutes,
     target: openWindow,
-    input: scheduleTargetInput(group),
+    input: scheduleTargetInput(group, mode),
   });
 }
 
@@ -95,7 +98,7 @@ export function scheduleResources(
           },
         ]);
       seen.set(id, group.name);
-      resources[id] = patchGroupSchedule(group, openWindow);
+      resources[id] = patchGroupSchedule(group, openWindow, config.mode);
     }
   }
   if (audit) {

@@ -2,6 +2,9 @@ import FakeTimers from '@sinonjs/fake-timers';
 
 type InstalledClock = ReturnType<typeof FakeTimers.install>;
 
+/** How often a paced clock looks at the wall clock when no timer is due sooner (ms). */
+const PACE_TICK_MS = 200;
+
 interface Timer {
   at: number;
   seq: number;
@@ -109,6 +112,36 @@ export class VirtualClock {
       this.#advance();
     }
     return result;
+  }
+
+  /**
+   * Runs virtual time alongside the wall clock, `speed` times as fast, until `signal` aborts (`sandbox serve`):
+   * a timer fires when its time comes, one instant at a time, once the work the previous one started has
+   * settled, so a long-lived sandbox answers the AWS CLI with times that move like real ones.
+   */
+  async pace(speed: number, signal: AbortSignal): Promise<void> {
+    const wallStart = performance.now();
+    const virtualStart = this.#now;
+    const target = () => virtualStart + (performance.now() - wallStart) * speed;
+    while (!signal.aborted) {
+      await this.#quiesce();
+      if (this.#busy > 0) {
+        await new Promise<void>((wake) => this.#idleWaiters.push(wake));
+        continue;
+      }
+      this.#timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const next = this.#timers[0];
+      const now = target();
+      if (next && next.at <= now) {
+        this.#advance();
+        continue;
+      }
+      this.#now = Math.max(this.#now, Math.floor(now));
+      this.#fake?.setSystemTime(this.#now);
+      // Wake for the next timer, and a few times a second anyway: a request may have set an earlier one.
+      const wait = next ? Math.min(PACE_TICK_MS, (next.at - now) / speed) : PACE_TICK_MS;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, wait)));
+    }
   }
 
   #advance(): void {

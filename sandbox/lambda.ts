@@ -6,6 +6,7 @@ import type { VirtualClock } from './clock.ts';
 import { unitInterval } from './emulator/faults.ts';
 import type { Fleet, LambdaFault } from './fleet.ts';
 import { frontUrl } from './front.ts';
+import { QUIET_LAMBDA_ENVIRONMENT } from './quiet.ts';
 import { defaultTriggerSettings } from './trigger-settings.ts';
 import { nameUuid } from './uuid.ts';
 
@@ -76,10 +77,7 @@ export function prepareEnvironment(): Promise<void> {
       ENDPOINT_UPDATE_STATE_MACHINE_ARN: stateMachineArn('endpoint-update'),
       // Sandbox time is virtual; the SDK's own back-off sleeps in real time, so keep it short here.
       CARETAKER_SDK_RETRY_BASE_MS: '1',
-      POWERTOOLS_LOG_LEVEL: process.env.CARETAKER_SANDBOX_LOG_LEVEL ?? 'SILENT',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_TRACE_ENABLED: 'false',
-      AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+      ...QUIET_LAMBDA_ENVIRONMENT,
       ...defaultTriggerSettings(),
     });
   });

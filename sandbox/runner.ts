@@ -2,7 +2,14 @@ import { instrumentClients, observeCalls } from './clients.ts';
 import { VirtualClock } from './clock.ts';
 import { createCloudWatchService } from './emulator/cloudwatch.ts';
 import { createEndpointService, type EndpointStatusChange } from './emulator/endpoints.ts';
-import { startEmulator, type BusEvent, type JournalEntry } from './emulator/index.ts';
+import { ledgerKeys } from '#lib/aws/ledger/keys';
+import {
+  startEmulator,
+  type BusEvent,
+  type DynamoWorld,
+  type Emulator,
+  type JournalEntry,
+} from './emulator/index.ts';
 import { createTaggingService } from './emulator/tagging.ts';
 import { createServiceQuotasService } from './emulator/servicequotas.ts';
 import { Executions, type ExecutionRecord, type HistoryEvent } from './executions.ts';
@@ -11,6 +18,7 @@ import { retarget } from './front.ts';
 import { LambdaRuntime, prepareEnvironment, triggerCaller } from './lambda.ts';
 import { Router, type Delivery } from './router.ts';
 import { notebooksDown } from './timeline.ts';
+import type { NotebookChange } from './emulator/notebooks.ts';
 
 export interface SandboxEvent {
   source: string;
@@ -57,7 +65,7 @@ export interface SandboxRun {
   result: SandboxResult;
   start: number;
   end: number;
-  notebookHistory: Array<{ name: string; status: string; at: number }>;
+  notebookHistory: NotebookChange[];
   trafficHistory: Array<{ endpoint: string; at: number; weights: Record<string, number> }>;
   endpointHistory: readonly EndpointStatusChange[];
   alarmHistory: Array<{ name: string; state: string; at: number }>;
@@ -76,6 +84,8 @@ export interface SandboxRun {
   }>;
   /** Every request the emulator received: when, which operation on what, who called, what came of it. */
   journal: readonly JournalEntry[];
+  /** The DynamoDB tables as the run left them (caretaker's ledger): what a window remembers for the next. */
+  ledger: DynamoWorld;
 }
 
 export interface ChildExecutionRun {
@@ -110,14 +120,186 @@ export interface ScheduledInvocation {
   label: { source: string; detailType: string };
 }
 
-export interface Progress {
-  kind: 'delivered' | 'started' | 'finished' | 'event';
-  at: number;
-  text: string;
+/**
+ * What a run reports while it runs, at the virtual time it happens: an event delivered (and what came of
+ * it), an execution started or finished, an event caretaker emitted, and a patch window's progress each time
+ * one of its notebooks changes.
+ */
+export type Progress =
+  | { kind: 'delivered'; at: number; text: string }
+  | { kind: 'started'; at: number; text: string; execution: string; stateMachine: string }
+  | {
+      kind: 'finished';
+      at: number;
+      text: string;
+      execution: string;
+      stateMachine: string;
+      status: string;
+      output: unknown;
+    }
+  | { kind: 'event'; at: number; text: string; detailType: string; detail: unknown }
+  | ({ kind: 'window'; at: number; text: string; execution: string } & WindowProgress);
+
+/** A patch window's progress: its notebooks, how many have ended, how many it has down now, how many ended badly. */
+export interface WindowProgress {
+  planned: number;
+  done: number;
+  down: number;
+  errors: number;
 }
 
 /** Operations on one notebook instance (their resource is the notebook's name). */
 const NOTEBOOK_OPERATIONS = /NotebookInstance$/;
+
+/** Everything a sandbox world is made of: the emulator, the executions, the functions, the rules. */
+export interface SandboxWorld {
+  clock: VirtualClock;
+  emulator: Emulator;
+  executions: Executions;
+  lambdas: LambdaRuntime;
+  router: Router;
+  world: {
+    endpoints: ReturnType<typeof createEndpointService>;
+    cloudwatch: ReturnType<typeof createCloudWatchService>;
+  };
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a fleet's world on `clock`: the emulator with every service, the state machines on the local
+ * interpreter, the functions, the rules; the process's SDK clients point at it until `close`. `sandbox run`
+ * drives it to the end on virtual time, `sandbox serve` keeps it open on wall-clock time.
+ */
+export async function openWorld(
+  fleet: Fleet,
+  clock: VirtualClock,
+  options: { stateMachines?: Record<string, Record<string, unknown>> } = {},
+): Promise<SandboxWorld> {
+  await prepareEnvironment();
+  // Started executions' triggers, by execution name, until the execution records them.
+  const pendingTriggers = new Map<string, { source: string; detailType: string; index: number }>();
+  await instrumentClients();
+  clock.install();
+  const cloudwatch = createCloudWatchService(fleet);
+  const endpoints = createEndpointService(fleet, cloudwatch.world);
+  const lambdas = new LambdaRuntime(clock, fleet.faults);
+  const executions = new Executions(clock, lambdas, {
+    historyLength: () => emulator.notebooks.history.length,
+    seed: fleet.faults.seed,
+    ...(options.stateMachines ? { definitions: options.stateMachines } : {}),
+  });
+  const emulator = await startEmulator(fleet, {
+    // Step Functions among the services, so that its executions' status changes reach the default bus.
+    services: [endpoints, cloudwatch, createServiceQuotasService(fleet), executions.service(pendingTriggers)],
+    schedule: (at, fire) => clock.schedule(at, fire),
+  });
+  retarget(emulator.handle);
+  observeCalls({
+    call: (caller, service, operation) => executions.countCall(caller?.execution, service, operation),
+    starting: (name, trigger) => pendingTriggers.set(name, trigger),
+  });
+  emulator.register(createTaggingService(emulator.notebooks));
+  const router = await Router.load(lambdas);
+  return {
+    clock,
+    emulator,
+    executions,
+    lambdas,
+    router,
+    world: { endpoints, cloudwatch },
+    close: async () => {
+      observeCalls(undefined);
+      retarget(undefined);
+      await emulator.close();
+      clock.uninstall();
+    },
+  };
+}
+
+const STATUS_CHANGE = 'Step Functions Execution Status Change';
+const NOTEBOOK_CHANGE = 'SageMaker Notebook Instance State Change';
+
+/**
+ * Reports what happens in a world as it happens: the executions that start and finish (their status change
+ * events), the events caretaker emits, and each running patch window's progress when one of its notebooks
+ * changes (read from the window's children and its ledger pages, as an operator would read them).
+ */
+export function watchProgress(world: SandboxWorld, report: (p: Progress) => void): (event: BusEvent) => void {
+  const { clock, executions, emulator } = world;
+  const windows = new Map<string, { planned?: number; last?: string }>();
+  const table = process.env.LEDGER_TABLE_NAME ?? 'caretaker-ledger';
+  const item = (pk: string) => emulator.ledger.get(table, { pk: { S: pk } });
+  const windowProgress = (record: ExecutionRecord): WindowProgress | undefined => {
+    const seen = windows.get(record.arn) ?? {};
+    windows.set(record.arn, seen);
+    const page = item(ledgerKeys.window(record.name));
+    if (!page) return undefined;
+    seen.planned ??= Array.from({ length: Number(page.rounds?.N ?? 0) }, (_, i) => i).reduce(
+      (n, i) => n + (JSON.parse(item(ledgerKeys.round(record.name, i))?.names?.S ?? '[]') as string[]).length,
+      0,
+    );
+    const running = record.children.filter((c) => c.status === 'RUNNING');
+    const down = running.filter((c) => {
+      const name = (c.input as { name?: string }).name ?? '';
+      const status = emulator.notebooks.get(name)?.status;
+      return (
+        status !== undefined &&
+        status !== 'InService' &&
+        item(ledgerKeys.notebook(name))?.owner?.S === record.name
+      );
+    }).length;
+    return {
+      planned: seen.planned,
+      done: record.children.length - running.length,
+      down,
+      errors: Number(page.failures?.N ?? 0),
+    };
+  };
+  return (event) => {
+    const at = clock.now();
+    const detail = event.detail as Record<string, unknown>;
+    if (event.source === 'caretaker')
+      report({ kind: 'event', at, text: event['detail-type'], detailType: event['detail-type'], detail });
+    if (event.source === 'aws.states' && event['detail-type'] === STATUS_CHANGE) {
+      const record = executions.records.find((r) => r.arn === detail.executionArn);
+      if (!record) return;
+      if (detail.status === 'RUNNING')
+        report({
+          kind: 'started',
+          at,
+          text: `started ${record.stateMachine} ${record.name}`,
+          execution: record.name,
+          stateMachine: record.stateMachine,
+        });
+      else
+        report({
+          kind: 'finished',
+          at,
+          text: `finished ${record.stateMachine} ${record.name}: ${record.status}`,
+          execution: record.name,
+          stateMachine: record.stateMachine,
+          status: record.status,
+          output: record.output ?? null,
+        });
+    }
+    if (event.source === 'aws.sagemaker' && event['detail-type'] === NOTEBOOK_CHANGE) {
+      for (const record of executions.records) {
+        if (record.stateMachine !== 'notebook-patch' || record.status !== 'RUNNING') continue;
+        const progress = windowProgress(record);
+        const key = JSON.stringify(progress);
+        if (!progress || windows.get(record.arn)?.last === key) continue;
+        windows.get(record.arn)!.last = key;
+        report({
+          kind: 'window',
+          at,
+          text: `${record.name}: ${progress.done}/${progress.planned} notebooks done, ${progress.down} down now, ${progress.errors} error(s)`,
+          execution: record.name,
+          ...progress,
+        });
+      }
+    }
+  };
+}
 
 /**
  * Runs a fleet and a list of events to the end, on virtual time: each event is delivered at its `time`
@@ -135,38 +317,18 @@ export async function runSandbox(
     executions?: DirectStart[];
   } = {},
 ): Promise<SandboxRun> {
-  await prepareEnvironment();
-  const pendingTriggers = new Map<string, { source: string; detailType: string; index: number }>();
-  await instrumentClients();
   const clock = new VirtualClock(fleet.start);
-  clock.install();
-  const cloudwatch = createCloudWatchService(fleet);
-  const endpoints = createEndpointService(fleet, cloudwatch.world);
-  const lambdas = new LambdaRuntime(clock, fleet.faults);
-  const executions = new Executions(clock, lambdas, {
-    historyLength: () => emulator.notebooks.history.length,
-    seed: fleet.faults.seed,
-    ...(options.stateMachines ? { definitions: options.stateMachines } : {}),
-  });
-  const emulator = await startEmulator(fleet, {
-    // Step Functions among the services, so that its executions' status changes reach the default bus.
-    services: [endpoints, cloudwatch, createServiceQuotasService(fleet), executions.service(pendingTriggers)],
-    schedule: (at, fire) => clock.schedule(at, fire),
-  });
+  const sandbox = await openWorld(fleet, clock, options);
+  const { emulator, executions, lambdas, router } = sandbox;
+  const { endpoints, cloudwatch } = sandbox.world;
   try {
-    retarget(emulator.handle);
-    observeCalls({
-      call: (caller, service, operation) => executions.countCall(caller?.execution, service, operation),
-      starting: (name, trigger) => pendingTriggers.set(name, trigger),
-    });
-    emulator.register(createTaggingService(emulator.notebooks));
-    const router = await Router.load(lambdas);
     const emitted: BusEvent[] = [];
     const ignoredEvents: SandboxResult['ignoredEvents'] = [];
     const rejectedEvents: SandboxResult['rejectedEvents'] = [];
     const deliveries: Promise<void>[] = [];
-    const report = (kind: Progress['kind'], text: string) =>
-      options.onProgress?.({ kind, at: clock.now(), text });
+    const progress = options.onProgress;
+    const report = (text: string) => progress?.({ kind: 'delivered', at: clock.now(), text });
+    const watch = progress ? watchProgress(sandbox, progress) : undefined;
 
     // Not tracked as a whole: Lambda retries a failed delivery minutes later, on the virtual clock.
     const deliver = async (event: SandboxEvent | BusEvent, index: number | undefined) => {
@@ -174,18 +336,15 @@ export async function runSandbox(
       if (index === undefined) return;
       if (outcome.rejected) rejectedEvents.push({ index, errors: outcome.rejected });
       else if (outcome.ignored) ignoredEvents.push({ index, reason: outcome.ignored });
-      report('delivered', `event ${index} (${event['detail-type']}): ${outcome.summary}`);
+      report(`event ${index} (${event['detail-type']}): ${outcome.summary}`);
     };
 
     emulator.onEvent((event) => {
-      if (event.source === 'caretaker') {
-        emitted.push(event);
-        report('event', `${event['detail-type']}`);
-      }
+      if (event.source === 'caretaker') emitted.push(event);
+      watch?.(event);
       // AWS service events and caretaker's own go through the rules like any other event on a bus.
       deliveries.push(deliver(event, undefined));
     });
-
     events.forEach((event, index) => {
       const at = event.time ? Math.max(Date.parse(event.time), clock.now()) : clock.now();
       deliveries.push(
@@ -208,9 +367,8 @@ export async function runSandbox(
                 trigger,
               })
               .then(
-                (result) => report('delivered', `${invocation.label.detailType}: ${JSON.stringify(result)}`),
-                (err: Error) =>
-                  report('delivered', `${invocation.label.detailType}: failed, ${err.name}: ${err.message}`),
+                (result) => report(`${invocation.label.detailType}: ${JSON.stringify(result)}`),
+                (err: Error) => report(`${invocation.label.detailType}: failed, ${err.name}: ${err.message}`),
               )
               .then(resolve);
           }),
@@ -236,20 +394,10 @@ export async function runSandbox(
       );
     }
 
-    const seen = new Set<ExecutionRecord>();
     const settleAll = async () => {
       for (;;) {
         const before = deliveries.length + executions.records.length;
         await Promise.all(deliveries);
-        for (const record of executions.records) {
-          if (!seen.has(record)) {
-            seen.add(record);
-            report('started', `started ${record.stateMachine} ${record.name}`);
-            void record.done.then(() =>
-              report('finished', `finished ${record.stateMachine} ${record.name}: ${record.status}`),
-            );
-          }
-        }
         await Promise.all(executions.pending);
         await lambdas.idle();
         if (deliveries.length + executions.records.length === before) return;
@@ -323,6 +471,7 @@ export async function runSandbox(
         ...(r.stoppedAt !== undefined ? { stoppedAt: r.stoppedAt } : {}),
       })),
       journal: emulator.journal,
+      ledger: emulator.ledger,
       children: executions.all
         .filter((r) => r.parent)
         .map((r) => ({
@@ -339,9 +488,6 @@ export async function runSandbox(
         })),
     };
   } finally {
-    observeCalls(undefined);
-    retarget(undefined);
-    await emulator.close();
-    clock.uninstall();
+    await sandbox.close();
   }
 }

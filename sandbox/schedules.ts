@@ -81,7 +81,7 @@ export function scheduleInvocation(config: CaretakerConfig, spec: string, now: n
   return {
     at: scheduledTime.getTime(),
     functionKey: 'triggersOpenWindow',
-    payload: withScheduledTime(scheduleTargetInput(group), scheduledTime),
+    payload: withScheduledTime(scheduleTargetInput(group, config.mode), scheduledTime),
     label: { source: SCHEDULER_SOURCE, detailType: WINDOW_LABEL },
   };
 }

@@ -40,6 +40,21 @@ const SETTING_VALUE: Record<string, (text: string) => unknown> = {
   disassociateLifecycleConfig: (text) => (text === 'true' ? true : text),
 };
 
+/**
+ * `--settings k=v …` as the settings of a request (numbers and `true` where the schema wants them; the
+ * schema checks the rest).
+ *
+ * @example settingsOf(['rootAccess=Disabled', 'volumeSizeInGB=20']) // → { rootAccess: 'Disabled', volumeSizeInGB: 20 }
+ */
+export function settingsOf(pairs: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const [key, value] = keyValue('--settings', pair);
+      return [key, (SETTING_VALUE[key] ?? ((t: string) => t))(value)];
+    }),
+  );
+}
+
 export interface PatchFlags {
   names?: string;
   tags?: string[];
@@ -111,12 +126,7 @@ export function patchRequestDetail(flags: PatchFlags): Record<string, unknown> {
             .filter(Boolean),
         }
       : { tags: Object.fromEntries(tags.map((t) => keyValue('--tags', t))) };
-  const settings = Object.fromEntries(
-    (flags.settings ?? []).map((s) => {
-      const [key, value] = keyValue('--settings', s);
-      return [key, (SETTING_VALUE[key] ?? ((t: string) => t))(value)];
-    }),
-  );
+  const settings = settingsOf(flags.settings ?? []);
   const policy = {
     ...(flags.maxConcurrency !== undefined ? { maxConcurrency: numeric(flags.maxConcurrency) } : {}),
     ...(flags.maxErrors !== undefined ? { maxErrors: numeric(flags.maxErrors) } : {}),

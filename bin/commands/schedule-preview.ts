@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import type { Io } from '../io.ts';
 import { loadConfig, type CaretakerConfig } from '#lib/triggers/caretaker-config';
 import { nextWindows, type PatchWindow } from '#lib/triggers/schedule';
-import { asUsage, exitTwoOnUsageErrors, UsageError, wholeNumber } from './usage.ts';
+import { asUsage, UsageError, wholeNumber } from './usage.ts';
 
 export interface GroupPreview {
   name: string;
@@ -60,24 +61,23 @@ function isoTime(flag: string) {
   };
 }
 
-export function registerSchedule(program: Command): void {
+export function registerSchedule(program: Command, io: Io): void {
   const schedule = program.command('schedule').description('Patch-group schedules from caretaker.yml.');
-  exitTwoOnUsageErrors(
-    schedule
-      .command('preview')
-      .description('List the next patch windows of every group, in its own time zone and in UTC.')
-      .option('--days <n>', 'how many days ahead', wholeNumber('--days', 1, 3660), 60)
-      .option('--config <file>', 'the caretaker configuration', 'caretaker.yml')
-      .option('--from <ISO-time>', 'list windows after this time instead of now', isoTime('--from'))
-      .option('--json', 'print one JSON document'),
-  ).action(async (opts: { days: number; config: string; from?: Date; json?: boolean }) => {
-    const config = await asUsage(() => loadConfig(opts.config));
-    const from = opts.from ?? new Date();
-    const groups = previewSchedules(config, from, opts.days);
-    process.stdout.write(
-      opts.json
-        ? `${JSON.stringify({ from: from.toISOString(), days: opts.days, groups }, null, 2)}\n`
-        : `${formatPreview(groups, from, opts.days)}\n`,
-    );
-  });
+  schedule
+    .command('preview')
+    .description('List the next patch windows of every group, in its own time zone and in UTC.')
+    .option('--days <n>', 'how many days ahead', wholeNumber('--days', 1, 3660), 60)
+    .option('--config <file>', 'the caretaker configuration', 'caretaker.yml')
+    .option('--from <ISO-time>', 'list windows after this time instead of now', isoTime('--from'))
+    .option('--json', 'print one JSON document')
+    .action(async (opts: { days: number; config: string; from?: Date; json?: boolean }) => {
+      const config = await asUsage(() => loadConfig(opts.config));
+      const from = opts.from ?? new Date();
+      const groups = previewSchedules(config, from, opts.days);
+      io.out(
+        opts.json
+          ? `${JSON.stringify({ from: from.toISOString(), days: opts.days, groups }, null, 2)}\n`
+          : `${formatPreview(groups, from, opts.days)}\n`,
+      );
+    });
 }

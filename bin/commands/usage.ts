@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { ValidationError } from '#lib/errors';
 import { InputFileError } from '../../sandbox/inputs.ts';
 
@@ -22,11 +21,6 @@ export function usageErrorOf(error: ValidationError, fieldToFlag: (field: string
   return new UsageError(
     error.resource ? `${error.resource}:\n  ${problems.join('\n  ')}` : problems.join('\n  '),
   );
-}
-
-/** Commander's own usage errors (unknown flag, missing value) exit 1 by default; ours exit 2. */
-export function exitTwoOnUsageErrors(command: Command): Command {
-  return command.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 }
 
 /** Runs `fn`, turning a ValidationError into a usage error. */

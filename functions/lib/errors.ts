@@ -74,3 +74,10 @@ export class AwsRequestError extends CaretakerError {
     super('AwsRequestError', message, options);
   }
 }
+
+/** The caller has no usable AWS credentials or region (the CLI): says which profile and region it tried. */
+export class AccessError extends CaretakerError {
+  constructor(message: string, options: CaretakerErrorOptions = {}) {
+    super('AccessError', message, options);
+  }
+}

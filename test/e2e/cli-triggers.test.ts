@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caretaker as runCli } from '../support/cli.ts';
+import { caretakerInProcess, caretaker as runCli } from '../support/cli.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -12,6 +12,8 @@ const dir = mkdtempSync(join(tmpdir(), 'caretaker-cli-'));
 
 /** The CLI as a user runs it, from a scratch directory. */
 const caretaker = (args: string[], env: Record<string, string> = {}) => runCli(args, { env, cwd: dir });
+/** The same, in-process: for what needs no process of its own (usage errors, printed requests, previews). */
+const local = (args: string[]) => caretakerInProcess(args, { cwd: dir });
 
 const CONFIG = join(dir, 'caretaker.yml');
 const FLEET = join(dir, 'fleet.yml');
@@ -43,7 +45,7 @@ notebooks:
 describe('caretaker schedule preview', () => {
   it('lists each group’s windows in local and UTC time, as JSON', async () => {
     // Act
-    const out = await caretaker([
+    const out = await local([
       'schedule',
       'preview',
       '--from',
@@ -83,7 +85,7 @@ describe('caretaker schedule preview', () => {
 
   it('prints a readable table by default (60 days ahead)', async () => {
     // Act
-    const out = await caretaker(['schedule', 'preview', '--from', '2026-11-23T00:00:00Z']);
+    const out = await local(['schedule', 'preview', '--from', '2026-11-23T00:00:00Z']);
 
     // Assess
     expect(out.code).toBe(0);
@@ -347,7 +349,7 @@ describe('bad flags exit 2 and name the flag', () => {
     ],
   ])('caretaker %j', async (args, message) => {
     // Act
-    const out = await caretaker(args);
+    const out = await local(args);
 
     // Assess
     expect(out.code).toBe(2);
@@ -357,7 +359,7 @@ describe('bad flags exit 2 and name the flag', () => {
 
   it('prints an endpoint update request that names the canary size as a share of capacity', async () => {
     // Act
-    const out = await caretaker([
+    const out = await local([
       'request',
       'endpoint-update',
       '--endpoint',

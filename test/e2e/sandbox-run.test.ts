@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { caretaker, files } from '../support/cli.ts';
+import { caretaker, caretakerInProcess, files } from '../support/cli.ts';
 import { patchRequested } from '../support/sandbox.ts';
 
 const fleet = `start: 2026-11-23T02:00:00Z
@@ -11,6 +11,9 @@ notebooks:
 /** `caretaker sandbox run` on the files written by `files({ 'fleet.yml', 'event.json' })`. */
 const sandboxRun = (f: Record<string, string>, ...extra: string[]) =>
   caretaker(['sandbox', 'run', '--fleet', f['fleet.yml']!, '--event', f['event.json']!, ...extra]);
+/** The same in-process: a usage error needs no process of its own. */
+const sandboxRunHere = (f: Record<string, string>, ...extra: string[]) =>
+  caretakerInProcess(['sandbox', 'run', '--fleet', f['fleet.yml']!, '--event', f['event.json']!, ...extra]);
 
 describe('caretaker sandbox run', () => {
   it('prints exactly one JSON document of the contract with --json', async () => {
@@ -68,7 +71,7 @@ describe('caretaker sandbox run', () => {
     });
     const { code, stdout } = await sandboxRun(f);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/started notebook-patch/);
+    expect(stdout).toMatch(/event 0 \(Notebook Patch Requested\): started request-/);
     expect(stdout).toMatch(/nb-1\s+patched/);
   });
 
@@ -77,7 +80,7 @@ describe('caretaker sandbox run', () => {
       'fleet.yml': 'notebooks:\n  - { name: nb-1, behavior: { stopSeconds: -5 } }\n',
       'event.json': patchRequested({ targets: { names: ['nb-1'] } }),
     });
-    const { code, stdout, stderr } = await sandboxRun(f, '--json');
+    const { code, stdout, stderr } = await sandboxRunHere(f, '--json');
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain('fleet.yml');
@@ -86,14 +89,14 @@ describe('caretaker sandbox run', () => {
 
   it('exits 2 naming the file and the field for a bad event file', async () => {
     const f = await files({ 'fleet.yml': fleet, 'event.json': { source: 'caretaker.requests', detail: {} } });
-    const { code, stderr } = await sandboxRun(f, '--json');
+    const { code, stderr } = await sandboxRunHere(f, '--json');
     expect(code).toBe(2);
     expect(stderr).toMatch(/event\.json: detail-type/);
   });
 
   it('exits 2 for an event file that is not JSON', async () => {
     const f = await files({ 'fleet.yml': fleet, 'event.json': '{ not json' });
-    const { code, stderr } = await sandboxRun(f);
+    const { code, stderr } = await sandboxRunHere(f);
     expect(code).toBe(2);
     expect(stderr).toMatch(/event\.json: not valid JSON/);
   });

@@ -53,3 +53,29 @@ export async function files(contents: Record<string, string | object>): Promise<
   }
   return out;
 }
+
+/**
+ * The CLI in-process (`bin/main.ts`), as a shell runs it from `cwd` with its output piped: much faster than a
+ * process, for everything but what only a process shows (pipes, signals, the SDK's credential chain).
+ */
+export async function caretakerInProcess(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const { main } = await import('../../bin/main.ts');
+  let stdout = '';
+  let stderr = '';
+  const before = process.cwd();
+  process.chdir(options.cwd ?? ROOT);
+  try {
+    const code = await main(args, {
+      out: (t) => void (stdout += t),
+      err: (t) => void (stderr += t),
+      stdout: { isTTY: false },
+      env: { COLUMNS: '100', ...options.env },
+    });
+    return { code, stdout, stderr };
+  } finally {
+    process.chdir(before);
+  }
+}

@@ -31,6 +31,7 @@ const finding = (at: number, updatedAt: string, id: string): SandboxEvent => {
 
 const config = parseConfig(
   `
+mode: act
 defaults:
   timezone: UTC
 patchGroups:

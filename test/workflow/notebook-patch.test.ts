@@ -273,7 +273,7 @@ describe('the audit', () => {
     // Prepare: a window leaves nb-1 Failed (every start fails for capacity); the next day its failStarts are
     // spent and the audit's patch starts it again.
     const config = parseConfig(
-      `patchGroups:\n  - name: weekly\n    targets: { tags: { patch-group: weekly } }\n    schedule: { cron: '0 3 * * 0', timezone: UTC }\n    auditStartsPatch: true\n`,
+      `mode: act\npatchGroups:\n  - name: weekly\n    targets: { tags: { patch-group: weekly } }\n    schedule: { cron: '0 3 * * 0', timezone: UTC }\n    auditStartsPatch: true\n`,
       'audit.yml',
     );
     const fleet = parseFleet(

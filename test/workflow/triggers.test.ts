@@ -33,6 +33,7 @@ const ROOTED =
 
 const config = parseConfig(
   `
+mode: act
 defaults:
   timezone: Europe/Berlin
 patchGroups:

@@ -1,4 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { cliClientConfig, type CliAccess } from './cli.ts';
 import { translateAwsError } from './errors.ts';
 import { AwsRequestError } from '../errors.ts';
 import { needs } from '../iam.ts';
@@ -21,17 +22,11 @@ export interface OutgoingEvent {
 }
 
 /**
- * Clients for a caller outside Lambda (the `caretaker` CLI): its own endpoint (the sandbox) and region, the
- * standard credential chain otherwise.
+ * Clients for a caller outside Lambda (the `caretaker` CLI): its own endpoint (the sandbox), profile and
+ * region, the standard credential chain otherwise (see cli.ts).
  */
-export function createEventClients(busName: string, options: { endpoint?: string; region?: string } = {}) {
-  return {
-    eventbridge: new EventBridgeClient({
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      ...(options.region ? { region: options.region } : {}),
-    }),
-    busName,
-  };
+export function createEventClients(busName: string, access: CliAccess = {}) {
+  return { eventbridge: new EventBridgeClient(cliClientConfig(access)), busName };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { LedgerClients } from '../aws/ledger/client.ts';
 import {
   admitNotebook,
+  clearQueue,
   finishNotebook,
   readCycle,
   writeNotebookState,
@@ -14,6 +15,8 @@ import { logger } from '../observability.ts';
 import {
   decide,
   notAdmitted,
+  queuedFor,
+  queuedInEffect,
   refused,
   type Act,
   type Action,
@@ -24,6 +27,7 @@ import {
   type WindowTerms,
 } from './cycle.ts';
 import { ERROR_OUTCOMES } from './outcomes.ts';
+import { readQueued } from './request.ts';
 
 /**
  * The cycle steps: each moves one notebook's cycle forward by one decision (cycle.ts decides, these act). A
@@ -86,7 +90,10 @@ const mayMake = (step: CycleStep, decision: Act) =>
 /** The slack a lease outlives its window's hardEnd by, so a window reporting late still owns its notebooks. */
 const LEASE_MARGIN_MS = 3600_000;
 
-export async function observe(deps: NotebookDeps, name: string): Promise<Observed | undefined> {
+export async function observe(
+  deps: Pick<NotebookDeps, 'sagemaker'>,
+  name: string,
+): Promise<Observed | undefined> {
   const d = await describeNotebook(deps.sagemaker, name);
   return (
     d && {
@@ -106,12 +113,13 @@ export function toLease(record: NotebookRecord | undefined): Lease | undefined {
     ...(record.owner ? { owner: record.owner, expiresAt: record.leaseUntil } : {}),
     ...(record.lastCycle ? { lastCycle: record.lastCycle as Lease['lastCycle'] } : {}),
     ...(record.leftDown ? { leftDown: record.leftDown as Lease['leftDown'] } : {}),
+    ...(readQueued(record.queued) ? { queued: readQueued(record.queued) } : {}),
   };
 }
 
 /** The part of the lease the owner writes as `state` (owner, expiry and history live beside it). */
 function stateOf(lease: Lease): Partial<Lease> {
-  const { owner: _owner, expiresAt: _expires, lastCycle: _last, ...state } = lease;
+  const { owner: _owner, expiresAt: _expires, lastCycle: _last, queued: _queued, ...state } = lease;
   return state;
 }
 
@@ -130,7 +138,14 @@ export function describeStepError(error: { Error?: string; Cause?: string } | un
 const refusedStatus = (err: unknown) =>
   err instanceof AwsRequestError ? /Status \((\w+)\) not in/.exec(err.message)?.[1] : undefined;
 
-const common = [readCycle, admitNotebook, writeNotebookState, finishNotebook, describeNotebook] as const;
+const common = [
+  readCycle,
+  admitNotebook,
+  writeNotebookState,
+  finishNotebook,
+  clearQueue,
+  describeNotebook,
+] as const;
 
 /** Each step's permissions: what every step reads and writes, and its own change. */
 export const cyclePermissions: Record<CycleStep, ReturnType<typeof permissionsOf>> = {
@@ -309,6 +324,10 @@ export async function finish(
   });
   // The lease went to another window meanwhile: the result is still this window's to report.
   if (written === 'lease-lost') await finishNotebook(deps.ledger, end);
+  // Queued settings this window carried out are done; a queue that grew meanwhile stays for the next one.
+  const queued = lease?.queued;
+  if (queued && queuedFor(terms, queued) && queuedInEffect(queued, facts.observed))
+    await clearQueue(deps.ledger, name, queued);
   logger.info('finished', {
     notebook: name,
     outcome: decision.result.outcome,

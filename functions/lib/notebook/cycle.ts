@@ -6,7 +6,8 @@
  */
 import type { NotebookSettings } from '../aws/sagemaker/notebooks.ts';
 import type { NotebookResult, Outcome } from './outcomes.ts';
-import { isEmptyChange, restoreChange, settingsChange } from './settings.ts';
+import type { QueuedSettings } from './request.ts';
+import { desiredSettings, isEmptyChange, restoreChange, settingsChange } from './settings.ts';
 
 /**
  * One notebook's trip through a patch window, decided step by step from what is durable: the notebook's
@@ -92,6 +93,8 @@ export interface Lease {
   lastCycle?: { requestId: string; restartedAt?: number | undefined; outcome: Outcome } | undefined;
   /** Set when a window ended with the notebook down after taking it down: the next window starts it. */
   leftDown?: { requestId: string; status: string; at: number } | undefined;
+  /** Settings findings queued for the notebook's patch group's next window (see request.ts). */
+  queued?: QueuedSettings | undefined;
 }
 
 export interface Observed {
@@ -281,11 +284,37 @@ function act(facts: CycleFacts, action: Action, lease: Partial<Lease>, seconds: 
  * @example decide({ terms, name: 'nb-1', lease: undefined, observed: { status: 'InService', settings }, now })
  *   // → { kind: 'act', action: { op: 'stop' }, admit: { slot: true }, lease: { phase: 'stopping', … }, seconds: 90 }
  */
-export function decide(facts: CycleFacts): Decision {
+export function decide(given: CycleFacts): Decision {
+  const facts = withQueued(given);
   if (facts.lease?.owner !== facts.terms.requestId) return begin(facts);
   if ((facts.troubles ?? 0) >= MAX_TROUBLES) return makeSafe(facts);
   return proceed(facts);
 }
+
+/**
+ * A window of the patch group that findings queued settings for wants them too, for this notebook: what the
+ * window asks for and what they asked for, merged (the window's own settings win a setting both name).
+ */
+export function withQueued(facts: CycleFacts): CycleFacts {
+  const queued = facts.lease?.queued;
+  if (!queued || !queuedFor(facts.terms, queued)) return facts;
+  return {
+    ...facts,
+    terms: { ...facts.terms, desired: { ...desiredSettings(queued.settings), ...facts.terms.desired } },
+  };
+}
+
+/** Whether a window is the one a queue waits for: a window (or an audit) of its patch group. */
+export const queuedFor = (terms: Pick<WindowTerms, 'scope'>, queued: QueuedSettings) =>
+  terms.scope === `group:${queued.group}`;
+
+/**
+ * Whether the notebook has every queued setting now: only then is the queue done (a setting queued while
+ * the window ran, or one a rollback took back, stays queued for the next window).
+ */
+export const queuedInEffect = (queued: QueuedSettings, observed: Observed | undefined) =>
+  observed !== undefined &&
+  isEmptyChange(settingsChange(observed.settings, desiredSettings(queued.settings)));
 
 /** The notebook is not (yet) this window's: take it, wait for its owner, or leave it alone. */
 function begin(facts: CycleFacts): Decision {

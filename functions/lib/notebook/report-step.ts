@@ -7,8 +7,9 @@ import { metrics } from '../observability.ts';
 import { abandon, type WindowTerms } from './cycle.ts';
 import { describeStepError, finish, observe, toLease, type NotebookDeps } from './cycle-steps.ts';
 import type { NotebookResult } from './outcomes.ts';
-import { boundedNotebooks, buildReport, QUIET_OUTCOMES, type PatchReport } from './report.ts';
-import type { PlanEntry, Selection } from './selection.ts';
+import { planCounts, planNeedsLook, type PlanAction, type PlanEntry } from './plan.ts';
+import { bounded, boundedNotebooks, buildReport, QUIET_OUTCOMES, type PatchReport } from './report.ts';
+import type { Selection } from './selection.ts';
 
 /**
  * The last step of notebook-patch, and its safety net: it reads every notebook's result from the ledger,
@@ -37,8 +38,11 @@ export interface ReportInput {
 export interface PatchOutput {
   requestId: string;
   dryRun: boolean;
-  /** A dry run's plan: the notebooks it would cycle, and what it would do. */
+  /** A dry run's plan: what it would do to each notebook and why (those that need a look first when bounded). */
   plan?: PlanEntry[];
+  planOmitted?: number;
+  /** A dry run's notebooks by what it would do. */
+  planCounts?: Partial<Record<PlanAction, number>>;
   outcome: 'reported' | 'rejected' | 'failed';
   counts: PatchReport['counts'];
   total: number;
@@ -88,9 +92,20 @@ export async function reportWindow(
       },
     ]);
   } else if (selection?.dryRun) {
-    const skipped = buildReport([], new Map((selection.skippedResults ?? []).map((n) => [n.name, n])));
     const plan = selection.plan ?? [];
-    output = { ...summary(requestId, true, skipped), plan, total: skipped.notebooks.length + plan.length };
+    const listed = bounded(plan, OUTPUT_BYTES, planNeedsLook);
+    const omitted = listed.omitted + (selection.planOmitted ?? 0);
+    output = {
+      requestId,
+      dryRun: true,
+      outcome: 'reported',
+      counts: {},
+      total: plan.length + (selection.planOmitted ?? 0),
+      notebooks: [],
+      plan: listed.items,
+      planCounts: planCounts(plan),
+      ...(omitted > 0 ? { planOmitted: omitted } : {}),
+    };
   } else {
     const window = await readWindow(deps.ledger, requestId);
     if (!window) {
@@ -122,7 +137,7 @@ export async function reportWindow(
         finishedAt: new Date(deps.now()).toISOString(),
         counts: output.counts,
         total: output.total,
-        ...(output.plan ? { plan: boundedPlan(output.plan) } : {}),
+        ...(output.plan && selection ? eventPlan(selection) : {}),
         notebooks: listed.notebooks.filter((n) => !QUIET_OUTCOMES.has(n.outcome)),
         ...(listed.omitted > 0 ? { notebooksOmitted: listed.omitted } : {}),
         ...(output.error ? { error: output.error } : {}),
@@ -137,12 +152,11 @@ export async function reportWindow(
 }
 
 /** A dry run's plan in the Completed event: every entry while the event stays small, then a count. */
-function boundedPlan(plan: PlanEntry[]) {
-  const { notebooks, omitted } = boundedNotebooks(
-    plan.map((p) => ({ ...p, outcome: 'not-started' as const })),
-    EVENT_BYTES,
-  );
-  return { notebooks: notebooks.map(({ name, reason }) => ({ name, reason })), omitted };
+function eventPlan(selection: Selection) {
+  const plan = selection.plan ?? [];
+  const { items, omitted } = bounded(plan, EVENT_BYTES, planNeedsLook);
+  const total = omitted + (selection.planOmitted ?? 0);
+  return { plan: items, planCounts: planCounts(plan), ...(total > 0 ? { planOmitted: total } : {}) };
 }
 
 function summary(requestId: string, dryRun: boolean, report: PatchReport): PatchOutput {

@@ -40,9 +40,32 @@ export function buildReport(
 }
 
 /**
+ * The items a payload of at most `bytes` can hold: every one when they fit, else those that `matter` first
+ * (then the rest), in their own order. Events and state payloads have hard limits (256 KiB); a report or a
+ * plan of thousands of notebooks must not break them.
+ *
+ * @example bounded(plan, 64 * 1024, planNeedsLook) // → { items: [...], omitted: 0 }
+ */
+export function bounded<T>(
+  items: readonly T[],
+  bytes: number,
+  matters: (item: T) => boolean,
+): { items: T[]; omitted: number } {
+  const ordered = [...items.filter(matters), ...items.filter((i) => !matters(i))];
+  const kept = new Set<T>();
+  let size = 2;
+  for (const item of ordered) {
+    const cost = Buffer.byteLength(JSON.stringify(item)) + 1;
+    if (size + cost > bytes) break;
+    kept.add(item);
+    size += cost;
+  }
+  return { items: items.filter((i) => kept.has(i)), omitted: items.length - kept.size };
+}
+
+/**
  * The notebooks a payload of at most `bytes` can name: every one when they fit, else those that need
- * someone first (then the rest), each with its name, outcome and reasons. Events and state payloads have
- * hard limits (256 KiB); a report of thousands of notebooks must not break them.
+ * someone first (then the rest), each with its name, outcome and reasons.
  *
  * @example boundedNotebooks(report.notebooks, 24 * 1024) // → { notebooks: [...], omitted: 0 }
  */
@@ -50,21 +73,6 @@ export function boundedNotebooks(
   notebooks: readonly NotebookResult[],
   bytes: number,
 ): { notebooks: NotebookResult[]; omitted: number } {
-  const ordered = [
-    ...notebooks.filter((n) => !QUIET_OUTCOMES.has(n.outcome)),
-    ...notebooks.filter((n) => QUIET_OUTCOMES.has(n.outcome)),
-  ];
-  const kept: NotebookResult[] = [];
-  let size = 2;
-  for (const notebook of ordered) {
-    const cost = Buffer.byteLength(JSON.stringify(notebook)) + 1;
-    if (size + cost > bytes) break;
-    kept.push(notebook);
-    size += cost;
-  }
-  if (kept.length === notebooks.length) return { notebooks: [...notebooks], omitted: 0 };
-  return {
-    notebooks: kept.sort((a, b) => a.name.localeCompare(b.name)),
-    omitted: notebooks.length - kept.length,
-  };
+  const { items, omitted } = bounded(notebooks, bytes, (n) => !QUIET_OUTCOMES.has(n.outcome));
+  return { notebooks: items, omitted };
 }

@@ -115,3 +115,47 @@ export function toleratedFailures(maxErrors: number | string, notebooks: number)
   if (typeof maxErrors === 'number') return maxErrors;
   return Math.floor((Number(maxErrors.slice(0, -1)) / 100) * notebooks);
 }
+
+/**
+ * Settings findings asked for, queued on a notebook's ledger page for its patch group's next window
+ * (`findings: next-window` in caretaker.yml): that window applies them with its own (a cycle of the group
+ * merges them into what it wants for this notebook), and the queue is cleared once they are in effect.
+ */
+export interface QueuedSettings {
+  group: string;
+  settings: SettingsRequest;
+  findingIds: string[];
+  /** When the first of them was queued (ISO 8601). */
+  queuedAt: string;
+}
+
+const queuedSchema = z.looseObject({
+  group: z.string().min(1),
+  settings: settingsRequestSchema,
+  findingIds: z.array(z.string()),
+  queuedAt: z.string(),
+});
+
+/** What is queued on a page, if it reads as queued settings (anything else is left to be overwritten). */
+export function readQueued(value: unknown): QueuedSettings | undefined {
+  const parsed = queuedSchema.safeParse(value);
+  return parsed.success ? (parsed.data as QueuedSettings) : undefined;
+}
+
+/**
+ * The queue once `more` joins what is there: the settings merged (the later finding wins a setting both
+ * name), the findings listed once, the first queuing time kept. A queue for another group is replaced.
+ *
+ * @example mergeQueued(undefined, { group: 'weekly', settings: { rootAccess: 'Disabled' }, findingIds: ['f1'], queuedAt: t }).settings
+ *   // → { rootAccess: 'Disabled' }
+ */
+export function mergeQueued(value: unknown, more: QueuedSettings): QueuedSettings {
+  const queued = readQueued(value);
+  if (!queued || queued.group !== more.group) return more;
+  return {
+    group: more.group,
+    settings: { ...queued.settings, ...more.settings },
+    findingIds: [...new Set([...queued.findingIds, ...more.findingIds])],
+    queuedAt: queued.queuedAt,
+  };
+}

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
-import { putWindow, putWindowItems, readRound } from '../aws/ledger/notebooks.ts';
+import type { LedgerClients } from '../aws/ledger/client.ts';
+import { putWindow, putWindowItems, readNotebooks, readRound } from '../aws/ledger/notebooks.ts';
 import {
   describeNotebook,
   lifecycleConfigExists,
@@ -10,9 +11,10 @@ import {
 import { notebookTags } from '../aws/tagging.ts';
 import { ValidationError, type FieldIssue } from '../errors.ts';
 import { permissionsOf } from '../iam.ts';
-import { cycleSeconds, type WindowTerms } from './cycle.ts';
-import type { NotebookDeps } from './cycle-steps.ts';
-import type { NotebookResult } from './outcomes.ts';
+import type { WindowTerms } from './cycle.ts';
+import { observe, toLease, type NotebookDeps } from './cycle-steps.ts';
+import { planNeedsLook, planWindowEntries, type PlanEntry, type PlanFacts } from './plan.ts';
+import { bounded } from './report.ts';
 import { parsePatchRequest, toleratedFailures, type PatchRequest } from './request.ts';
 import { desiredSettings } from './settings.ts';
 import { planTargets, type Candidate } from './targets.ts';
@@ -32,15 +34,20 @@ export const REPORT_MARGIN_SECONDS = 1_800;
 export const ROUND_BYTES = 24 * 1024;
 /** Names target fewer notebooks than this are described one by one instead of listing the account. */
 const DESCRIBE_BELOW = 20;
+/** A plan is described this many notebooks at a time (DescribeNotebookInstance is throttled per account). */
+const DESCRIBE_CONCURRENCY = 8;
+/** A dry run's plan travels in the state to the report: it stays well inside the 256 KiB payload. */
+export const PLAN_BYTES = 64 * 1024;
 
 export interface SelectionDeps extends NotebookDeps {
   tagging: ResourceGroupsTaggingAPIClient;
 }
 
-/** What a dry run says it would do to a notebook. */
-export interface PlanEntry {
-  name: string;
-  reason: string;
+/** What planning reads: SageMaker and the tags; the ledger's leases when it can (the CLI may not know the table). */
+export interface PlanDeps {
+  sagemaker: NotebookDeps['sagemaker'];
+  tagging: ResourceGroupsTaggingAPIClient;
+  ledger?: LedgerClients | undefined;
 }
 
 export interface Selection {
@@ -53,10 +60,9 @@ export interface Selection {
   rounds: number;
   planned: number;
   skipped: number;
-  /** A dry run's plan: what the window would do to each notebook it would cycle… */
+  /** A dry run's plan: what the window would do to each notebook, and why (bounded: see `planOmitted`). */
   plan?: PlanEntry[];
-  /** …and, since a dry run writes nothing to the ledger, the notebooks it would skip. */
-  skippedResults?: NotebookResult[];
+  planOmitted?: number;
   /** The request could not be carried out; nothing was changed. */
   rejected?: FieldIssue[];
 }
@@ -66,6 +72,7 @@ export const selectTargetsPermissions = permissionsOf(
   describeNotebook,
   notebookTags,
   lifecycleConfigExists,
+  readNotebooks,
   putWindow,
   putWindowItems,
 );
@@ -83,17 +90,13 @@ export async function selectTargets(
   const startedAt = Date.parse(input.startedAt);
   let request: PatchRequest;
   try {
-    request = parsePatchRequest(input.request);
-    await checkLifecycleConfig(request, deps);
+    request = await validRequest(input.request, deps);
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     const requestId = (input.request as { requestId?: unknown } | null)?.requestId;
     return rejected(typeof requestId === 'string' ? requestId : 'unknown', err.issues, startedAt);
   }
-  const candidates = await findCandidates(request, deps);
-  const { plan, skipped } = planTargets(request.targets, candidates, request.policy, startedAt);
-  const window = windowTerms(request, plan.length, startedAt);
-  const names = plan.map((p) => p.name);
+  const { window, names, skipped, statuses } = await choose(request, startedAt, deps);
   const rounds = cutIntoRounds(names);
   const base = {
     requestId: request.requestId,
@@ -102,8 +105,11 @@ export async function selectTargets(
     skipped: skipped.length,
     rounds: rounds.length,
   };
-  if (request.policy.dryRun)
-    return { ...base, dryRun: true, plan: plan.map(toPlanned(window)), skippedResults: skipped };
+  if (request.policy.dryRun) {
+    const entries = planWindowEntries(window, await planFacts(names, deps), skipped, startedAt, statuses);
+    const { items, omitted } = bounded(entries, PLAN_BYTES, planNeedsLook);
+    return { ...base, dryRun: true, plan: items, ...(omitted > 0 ? { planOmitted: omitted } : {}) };
+  }
   await putWindow(
     deps.ledger,
     { requestId: request.requestId, tolerated: window.tolerated, rounds: rounds.length },
@@ -144,7 +150,7 @@ function rejected(requestId: string, issues: FieldIssue[], startedAt: number): S
   };
 }
 
-async function checkLifecycleConfig(request: PatchRequest, deps: NotebookDeps): Promise<void> {
+async function checkLifecycleConfig(request: PatchRequest, deps: Pick<PlanDeps, 'sagemaker'>): Promise<void> {
   const lifecycle = request.settings.lifecycleConfigName;
   if (lifecycle && !(await lifecycleConfigExists(deps.sagemaker, lifecycle)))
     throw new ValidationError([
@@ -156,7 +162,7 @@ async function checkLifecycleConfig(request: PatchRequest, deps: NotebookDeps): 
 }
 
 /** The notebooks the request may concern, with their status and tags (for exemptions and tag targets). */
-async function findCandidates(request: PatchRequest, deps: SelectionDeps): Promise<Candidate[]> {
+async function findCandidates(request: PatchRequest, deps: PlanDeps): Promise<Candidate[]> {
   let listed: NotebookSummary[];
   if ('names' in request.targets && request.targets.names.length < DESCRIBE_BELOW) {
     const described = await Promise.all(
@@ -207,20 +213,55 @@ export function windowTerms(request: PatchRequest, planned: number, startedAt: n
   };
 }
 
-/** A dry run's word on a planned notebook: it would be cycled (and within the window's time, or not). */
-const toPlanned =
-  (window: WindowTerms) =>
-  ({ name }: { name: string }, index: number): PlanEntry => {
-    const wave = Math.floor(index / window.maxConcurrency);
-    const finishes = window.requestedAt + (wave + 1) * cycleSeconds(window.timing, true) * 1000;
-    return {
-      name,
-      reason:
-        finishes <= window.hardEnd
-          ? 'dry run: would be stopped, updated if asked, started and verified'
-          : "dry run: would not fit in the window's time",
-    };
+/**
+ * What a window would do with a request, without changing anything: the request validated, its notebooks
+ * selected, and each one's entry (see plan.ts). `caretaker plan` calls this with the caller's clients; a
+ * dry-run window gives the same through `selectTargets`. A bad request throws a ValidationError naming the
+ * field.
+ *
+ * @example await planWindow(request, Date.now(), { sagemaker, tagging }) // → { window, entries: [{ name: 'nb-1', action: 'cycle', … }] }
+ */
+export async function planWindow(
+  input: unknown,
+  now: number,
+  deps: PlanDeps,
+): Promise<{ request: PatchRequest; window: WindowTerms; entries: PlanEntry[] }> {
+  const request = await validRequest(input, deps);
+  const { window, names, skipped, statuses } = await choose(request, now, deps);
+  const facts = await planFacts(names, deps);
+  return { request, window, entries: planWindowEntries(window, facts, skipped, now, statuses) };
+}
+
+/** The request, checked against the schema and the account (its lifecycle configuration exists). */
+async function validRequest(input: unknown, deps: Pick<PlanDeps, 'sagemaker'>): Promise<PatchRequest> {
+  const request = parsePatchRequest(input);
+  await checkLifecycleConfig(request, deps);
+  return request;
+}
+
+/** Which notebooks the window cycles, in plan order, which it skips and why, and its terms. */
+async function choose(request: PatchRequest, now: number, deps: PlanDeps) {
+  const candidates = await findCandidates(request, deps);
+  const { plan, skipped } = planTargets(request.targets, candidates, request.policy, now);
+  return {
+    window: windowTerms(request, plan.length, now),
+    names: plan.map((p) => p.name),
+    skipped,
+    statuses: new Map(candidates.map((c) => [c.name, c.status])),
   };
+}
+
+/** Each planned notebook as it is now: SageMaker's description and, when the ledger is known, its lease. */
+async function planFacts(names: readonly string[], deps: PlanDeps): Promise<PlanFacts[]> {
+  const leases = deps.ledger ? await readNotebooks(deps.ledger, names) : new Map();
+  const facts: PlanFacts[] = [];
+  for (let i = 0; i < names.length; i += DESCRIBE_CONCURRENCY) {
+    const slice = names.slice(i, i + DESCRIBE_CONCURRENCY);
+    const observed = await Promise.all(slice.map((name) => observe(deps, name)));
+    slice.forEach((name, j) => facts.push({ name, lease: toLease(leases.get(name)), observed: observed[j] }));
+  }
+  return facts;
+}
 
 /** Names in rounds small enough for a state payload, in plan order. */
 export function cutIntoRounds(names: readonly string[], bytes = ROUND_BYTES): string[][] {

@@ -21,7 +21,7 @@ import { isTargeted } from './groups.ts';
 import type { TriggerResult } from './result.ts';
 import { overdueNotebooks, windowExecutionName, type OverdueNotebook } from './schedule.ts';
 import { startRequests, type TriggerDeps } from './start.ts';
-import { groupNameSchema, SCHEDULED_TIME, scheduledTimeSchema } from './windows.ts';
+import { groupNameSchema, modePolicy, SCHEDULED_TIME, scheduledTimeSchema } from './windows.ts';
 
 /** The audit also reads the fleet, its tags and the ledger's notes on notebooks left down, and reports. */
 export type AuditDeps = TriggerDeps & {
@@ -65,7 +65,8 @@ export function auditTargetInput(config: CaretakerConfig): AuditInput {
       maxDaysWithoutRestart: group.maxDaysWithoutRestart,
       auditStartsPatch: group.auditStartsPatch,
       settings: group.settings,
-      policy: group.policy,
+      // Observing, the patch an audit starts for overdue notebooks is a dry run too.
+      policy: modePolicy(group.policy, config.mode),
     })),
   };
 }

@@ -22,6 +22,24 @@ import { toFieldIssues } from '../validation.ts';
 /** The exempt tag of a deployment whose caretaker.yml names none. */
 export const DEFAULT_EXEMPT_TAG = 'caretaker:exempt';
 
+/**
+ * `mode`: `act` carries windows and findings out; `observe` changes nothing on its own: every window (the
+ * schedules' and the audit's) runs as a dry run and reports its plan, and findings become `Finding Noted`
+ * events. A caretaker.yml that does not say is `observe`: a first deployment only shows what it would do.
+ */
+export const MODES = ['observe', 'act'] as const;
+export type Mode = (typeof MODES)[number];
+export const DEFAULT_MODE: Mode = 'observe';
+
+/**
+ * A patch group's `findings`: what a Security Hub or Config finding about one of its notebooks does (in `act`
+ * mode). `immediate` patches it now; `next-window` queues the settings in the ledger for the group's next
+ * window, which applies them; `report-only` notes the finding and changes nothing.
+ */
+export const FINDING_ACTIONS = ['immediate', 'next-window', 'report-only'] as const;
+export type FindingAction = (typeof FINDING_ACTIONS)[number];
+export const DEFAULT_FINDING_ACTION: FindingAction = 'immediate';
+
 const BUILT_IN = {
   flexibleWindowMinutes: 0,
   maxDaysWithoutRestart: 30,
@@ -85,6 +103,7 @@ const groupSchema = z.strictObject({
     .string()
     .regex(/^notebook-al[0-9]+-v[0-9]+$/, 'expected a platform identifier such as notebook-al2023-v1')
     .optional(),
+  findings: z.enum(FINDING_ACTIONS, `expected one of ${FINDING_ACTIONS.join(', ')}`).optional(),
 });
 
 /**
@@ -151,6 +170,7 @@ export const exemptionsSchema = z.strictObject({
 export const DEFAULT_NEVER_COVERED = ['SageMaker.3'];
 
 const configSchema = z.strictObject({
+  mode: z.enum(MODES, `expected observe (change nothing, report what would be done) or act`).optional(),
   defaults: z
     .strictObject({
       timezone: timezoneSchema.optional(),
@@ -182,9 +202,13 @@ export interface PatchGroup {
   auditStartsPatch: boolean;
   /** Set = opted in to moving notebooks to this platform when SageMaker.8 fails. */
   targetPlatform?: string;
+  /** What a finding about one of its notebooks does in `act` mode. */
+  findings: FindingAction;
 }
 
 export interface CaretakerConfig {
+  /** `observe`: windows are dry runs and findings are noted; `act`: caretaker carries them out. */
+  mode: Mode;
   patchGroups: PatchGroup[];
   /** The IAM principals that may put `caretaker.requests` events on the bus; none by default. */
   requesters: string[];
@@ -243,7 +267,14 @@ export function parseConfig(text: string, fileName: string): CaretakerConfig {
   const input: unknown = document.toJS();
   const result = configSchema.safeParse(input);
   if (!result.success) fail(fileName, toFieldIssues(result.error, input));
-  const { defaults = {}, patchGroups, requesters = [], requests, exemptions } = result.data;
+  const {
+    mode = DEFAULT_MODE,
+    defaults = {},
+    patchGroups,
+    requesters = [],
+    requests,
+    exemptions,
+  } = result.data;
 
   const issues: FieldIssue[] = [];
   const seen = new Set<string>();
@@ -279,12 +310,14 @@ export function parseConfig(text: string, fileName: string): CaretakerConfig {
       maxDaysWithoutRestart:
         group.maxDaysWithoutRestart ?? defaults.maxDaysWithoutRestart ?? BUILT_IN.maxDaysWithoutRestart,
       auditStartsPatch: group.auditStartsPatch ?? defaults.auditStartsPatch ?? BUILT_IN.auditStartsPatch,
+      findings: group.findings ?? DEFAULT_FINDING_ACTION,
     };
     if (group.targetPlatform !== undefined) resolved.targetPlatform = group.targetPlatform;
     return resolved;
   });
   if (issues.length > 0) fail(fileName, issues);
   return {
+    mode,
     patchGroups: groups,
     requesters,
     requests: resolveRequestLimits(requests),

@@ -8,7 +8,7 @@ const env = readEnvironment();
 /**
  * What every trigger uses in Lambda, built once per container: Step Functions, the state machines and the
  * deployment's settings. The triggers that put events on the bus (all but open-window) add its client in
- * their handler, with whatever else they read.
+ * their handler, and those that read or queue on the ledger add its client, with whatever else they read.
  */
 export const triggerDeps: Omit<RequestDeps, 'events'> = {
   sfn,

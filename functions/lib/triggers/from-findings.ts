@@ -13,6 +13,9 @@ import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ValidationError } from '../errors.ts';
 import { orUndefined } from '../aws/errors.ts';
 import { putEvents, type OutgoingEvent } from '../aws/eventbridge.ts';
+import type { LedgerClients } from '../aws/ledger/client.ts';
+import { queueOnNotebook } from '../aws/ledger/notebooks.ts';
+import { mergeQueued } from '../notebook/request.ts';
 import { listNotebookTags } from '../aws/sagemaker/notebooks.ts';
 import { startExecution } from '../aws/stepfunctions.ts';
 import { permissionsOf } from '../iam.ts';
@@ -23,6 +26,7 @@ import {
   type FindingReading,
   type TriggerPlan,
 } from './findings.ts';
+import { disposeFindings, notedEvents, queuedSettings, type NotedFinding } from './finding-modes.ts';
 import type { Home } from './home.ts';
 import type { RequestDeps } from './requests.ts';
 import type { TriggerResult } from './result.ts';
@@ -34,14 +38,34 @@ export const FINDING_NOT_REMEDIABLE = 'Finding Not Remediable';
 export interface FindingTriggerResult extends TriggerResult {
   notRemediable: TriggerPlan['notRemediable'];
   ignoredFindings: TriggerPlan['ignored'];
+  /** Findings noted instead of acted on at once (observe mode, a group's next-window or report-only). */
+  noted: NotedFinding[];
 }
 
-/** The finding triggers also read notebooks' tags (patch group, exemption) and know where they run. */
+/**
+ * The finding triggers also read notebooks' tags (patch group, exemption), know where they run, and queue
+ * settings for a group's next window in the ledger.
+ */
 export type FindingDeps = TriggerDeps &
-  Pick<RequestDeps, 'settings' | 'events'> & { sagemaker: SageMakerClient; home: Home };
+  Pick<RequestDeps, 'settings' | 'events'> & {
+    sagemaker: SageMakerClient;
+    home: Home;
+    /** A finding for a group whose findings wait for its next window is queued on the notebook's page. */
+    ledger: LedgerClients;
+  };
 
-export const fromFindingPermissions = permissionsOf(startExecution, putEvents, listNotebookTags);
-export const fromConfigPermissions = permissionsOf(startExecution, putEvents, listNotebookTags);
+export const fromFindingPermissions = permissionsOf(
+  startExecution,
+  putEvents,
+  listNotebookTags,
+  queueOnNotebook,
+);
+export const fromConfigPermissions = permissionsOf(
+  startExecution,
+  putEvents,
+  listNotebookTags,
+  queueOnNotebook,
+);
 
 /**
  * The `Finding Not Remediable` events of a plan: one per finding and notebook that caretaker will not fix.
@@ -94,14 +118,28 @@ async function actOnEvent(
   } catch (err) {
     // A malformed event never gets better by retrying it: say what is wrong and start nothing.
     if (!(err instanceof ValidationError)) throw err;
-    return { started: [], duplicates: [], rejected: err.issues, notRemediable: [], ignoredFindings: [] };
+    return {
+      started: [],
+      duplicates: [],
+      rejected: err.issues,
+      notRemediable: [],
+      ignoredFindings: [],
+      noted: [],
+    };
   }
+  const now = new Date();
+  const tags = await tagsOf(reading, deps);
   const plan = planRemediation(reading, {
     home: deps.home,
-    context: { settings: deps.settings, tags: await tagsOf(reading, deps), now: Date.now() },
+    context: { settings: deps.settings, tags, now: now.getTime() },
   });
-  const started = await startRequests(plan.requests, deps);
-  const events = notRemediableEvents(plan, origin);
+  const { immediate, noted } = disposeFindings(plan.requests, deps.settings, tags, now);
+  const started = await startRequests(immediate, deps);
+  for (const finding of noted.filter((n) => n.action === 'queued'))
+    await queueOnNotebook(deps.ledger, finding.notebook, (queued) =>
+      mergeQueued(queued, queuedSettings(finding, now)),
+    );
+  const events = [...notRemediableEvents(plan, origin), ...notedEvents(noted, origin)];
   if (events.length > 0) await putEvents(deps.events, events);
   const ignored = nothingToDo(plan);
   return {
@@ -109,6 +147,7 @@ async function actOnEvent(
     ...(ignored ? { ignored } : {}),
     notRemediable: plan.notRemediable,
     ignoredFindings: plan.ignored,
+    noted,
   };
 }
 

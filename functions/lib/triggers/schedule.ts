@@ -117,7 +117,7 @@ export function cronProblem(cron: string): string | undefined {
   }
 }
 
-interface WallClock {
+export interface WallClock {
   year: number;
   month: number;
   day: number;
@@ -126,7 +126,8 @@ interface WallClock {
   zoneName: string;
 }
 
-function wallClock(instant: Date, timeZone: string): WallClock {
+/** A moment on a zone's wall clock, with the zone's short name as people know it (CET, EST, JST…). */
+export function wallClock(instant: Date, timeZone: string): WallClock {
   const parts = (locale: string) =>
     new Intl.DateTimeFormat(locale, {
       timeZone,

@@ -11,8 +11,13 @@ import { targetsSchema } from '../notebook/request.ts';
 import { toFieldIssues } from '../validation.ts';
 import {
   DEFAULT_EXEMPT_TAG,
+  DEFAULT_FINDING_ACTION,
   DEFAULT_NEVER_COVERED,
   exemptionsSchema,
+  FINDING_ACTIONS,
+  MODES,
+  type FindingAction,
+  type Mode,
   requestsSchema,
   resolveRequestLimits,
   type CaretakerConfig,
@@ -22,23 +27,33 @@ import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './request-limits.ts'
 
 export const TRIGGER_SETTINGS_VARIABLE = 'CARETAKER_TRIGGER_SETTINGS';
 
-/** A patch group as the finding triggers need it: who belongs, what exempts, which platform it moves to. */
+/**
+ * A patch group as the finding triggers need it: who belongs, what exempts, which platform it moves to, what
+ * a finding does, and when its next window is (a queued finding says so).
+ */
 export interface GroupFacts {
   name: string;
   targets: PatchGroup['targets'];
   exemptTag: string;
   targetPlatform?: string;
+  findings: FindingAction;
+  schedule?: { cron: string; timezone: string };
 }
 
 export interface TriggerSettings {
+  mode: Mode;
   exemptTag: string;
   neverCovered: string[];
   requests: RequestLimits;
   groups: GroupFacts[];
 }
 
-/** A deployment with no such variable behaves as a `caretaker.yml` with no groups and no limits of its own. */
+/**
+ * A deployment with no such variable behaves as a `caretaker.yml` with no groups and no limits of its own,
+ * acting as deployments did before `mode` existed (packaging always writes the variable, with the mode).
+ */
 export const DEFAULT_TRIGGER_SETTINGS: TriggerSettings = {
+  mode: 'act',
   exemptTag: DEFAULT_EXEMPT_TAG,
   neverCovered: DEFAULT_NEVER_COVERED,
   requests: DEFAULT_REQUEST_LIMITS,
@@ -52,6 +67,7 @@ export const DEFAULT_TRIGGER_SETTINGS: TriggerSettings = {
  */
 export function triggerSettings(config: CaretakerConfig): TriggerSettings {
   return {
+    mode: config.mode,
     exemptTag: config.exemptTag,
     neverCovered: config.neverCovered,
     requests: config.requests,
@@ -60,6 +76,8 @@ export function triggerSettings(config: CaretakerConfig): TriggerSettings {
       targets: group.targets,
       exemptTag: group.policy.exemptTag,
       ...(group.targetPlatform ? { targetPlatform: group.targetPlatform } : {}),
+      findings: group.findings,
+      schedule: { cron: group.schedule.cron, timezone: group.schedule.timezone },
     })),
   };
 }
@@ -70,6 +88,8 @@ export function triggerEnvironment(config: CaretakerConfig): Record<string, stri
 }
 
 const settingsSchema = z.strictObject({
+  // Settings written before modes existed have none: that deployment acted.
+  mode: z.enum(MODES).default('act'),
   exemptTag: z.string().min(1).max(128),
   neverCovered: exemptionsSchema.shape.neverCover.unwrap(),
   requests: requestsSchema,
@@ -79,6 +99,9 @@ const settingsSchema = z.strictObject({
       targets: targetsSchema,
       exemptTag: z.string().min(1).max(128),
       targetPlatform: z.string().optional(),
+      findings: z.enum(FINDING_ACTIONS).default(DEFAULT_FINDING_ACTION),
+      // Absent from settings written before findings could wait for a window.
+      schedule: z.strictObject({ cron: z.string(), timezone: z.string() }).optional(),
     }),
   ),
 });
@@ -106,9 +129,10 @@ export function readTriggerSettings(env: NodeJS.ProcessEnv): TriggerSettings {
   return {
     ...rest,
     requests: resolveRequestLimits(requests),
-    groups: groups.map(({ targetPlatform, ...group }) => ({
+    groups: groups.map(({ targetPlatform, schedule, ...group }) => ({
       ...group,
       ...(targetPlatform ? { targetPlatform } : {}),
+      ...(schedule ? { schedule } : {}),
     })),
   };
 }

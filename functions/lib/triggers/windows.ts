@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { startExecution } from '../aws/stepfunctions.ts';
 import { permissionsOf } from '../iam.ts';
 import { parseOrThrow } from '../validation.ts';
-import type { PatchGroup } from './caretaker-config.ts';
+import type { Mode, PatchGroup } from './caretaker-config.ts';
 import type { NotebookPatchRequest } from './findings.ts';
 import type { TriggerResult } from './result.ts';
 import { windowRequest } from './schedule.ts';
@@ -31,19 +31,25 @@ export interface WindowInput {
 
 /**
  * The input of a patch group's EventBridge Scheduler target. The deployment writes it into the schedule
- * and the sandbox substitutes the time itself: one function, so both invoke `open-window` alike.
+ * and the sandbox substitutes the time itself: one function, so both invoke `open-window` alike. In
+ * `observe` mode the window it opens is a dry run: it reports its plan and changes nothing.
  *
- * @example scheduleTargetInput(config.patchGroups[0]).scheduledTime // → '<aws.scheduler.scheduled-time>'
+ * @example scheduleTargetInput(config.patchGroups[0], 'act').scheduledTime // → '<aws.scheduler.scheduled-time>'
  */
-export function scheduleTargetInput(group: PatchGroup): WindowInput {
+export function scheduleTargetInput(group: PatchGroup, mode: Mode): WindowInput {
   return {
     group: group.name,
     scheduledTime: SCHEDULED_TIME,
     schedule: { cron: group.schedule.cron, timezone: group.schedule.timezone },
     targets: group.targets,
     settings: group.settings,
-    policy: group.policy,
+    policy: modePolicy(group.policy, mode),
   };
+}
+
+/** A window's policy under the deployment's mode: observing, every window is a dry run. */
+export function modePolicy<P extends object>(policy: P, mode: Mode): P & { dryRun?: true } {
+  return mode === 'observe' ? { ...policy, dryRun: true } : policy;
 }
 
 export const scheduledTimeSchema = z.iso.datetime({

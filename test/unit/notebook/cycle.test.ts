@@ -14,30 +14,9 @@ import {
   type CycleFacts,
   type Decision,
   type Lease,
-  type Observed,
-  type WindowTerms,
 } from '#lib/notebook/cycle';
+import { S, seen, settings, T0, terms } from '../../support/window.ts';
 
-const T0 = Date.parse('2026-11-23T02:00:00Z');
-const S = 1000;
-const terms: WindowTerms = {
-  requestId: 'w1',
-  reason: 'schedule',
-  requestedAt: T0,
-  desired: {},
-  scope: 'group:weekly',
-  maxConcurrency: 5,
-  tolerated: 1,
-  hardEnd: T0 + 48 * 3600 * S,
-  timing: {
-    expectedStopSeconds: 90,
-    expectedStartSeconds: 300,
-    stopTimeoutSeconds: 900,
-    startTimeoutSeconds: 1200,
-  },
-};
-const settings = { lifecycleConfigName: 'lc-v1', rootAccess: 'Enabled', volumeSizeInGB: 20 };
-const seen = (status: string, extra: Partial<Observed> = {}): Observed => ({ status, settings, ...extra });
 const mine = (lease: Partial<Lease>): Lease => ({
   owner: 'w1',
   expiresAt: T0 + 49 * 3600 * S,

@@ -34,7 +34,7 @@ describe('schedule target inputs', () => {
     const [, research] = projectConfig().patchGroups;
 
     // Act
-    const input = scheduleTargetInput(research!);
+    const input = scheduleTargetInput(research!, 'act');
 
     // Assess
     expect(input).toEqual({

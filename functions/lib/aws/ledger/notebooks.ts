@@ -12,6 +12,7 @@ import { callAws, translateAwsError } from '../errors.ts';
 import { TransientAwsError } from '../../errors.ts';
 import { needs } from '../../iam.ts';
 import { conditionalWrite, type LedgerClients } from './client.ts';
+import { ledgerKeys } from './keys.ts';
 
 /**
  * The notebook patch window's pages in the ledger (DynamoDB, key `pk`):
@@ -26,7 +27,7 @@ import { conditionalWrite, type LedgerClients } from './client.ts';
  *   notebooks down, not cycles in flight, across every window of the scope.
  * - `notebook#<name>`: the notebook's lease (`owner`, `leaseUntil`) and the owner's memory of what it did
  *   (`state`, written before each change), the last cycle that ended (`lastCycle`) and, when a window left
- *   it down, `leftDown`.
+ *   it down, `leftDown`; and `queued`: settings a finding asked for, waiting for its patch group's next window.
  *
  * Why not the distributed Map's ToleratedFailureCount for the budget: when that threshold is crossed, Step
  * Functions fails the Map Run and ABORTS the child executions still running — a notebook caught between
@@ -42,11 +43,13 @@ const RETENTION_SECONDS = 30 * 24 * 3600;
 const S = (value: string): AttributeValue => ({ S: value });
 const N = (value: number): AttributeValue => ({ N: String(value) });
 const key = (pk: string) => ({ pk: S(pk) });
-const windowKey = (requestId: string) => `window#${requestId}`;
-const roundKey = (requestId: string, index: number | 'skipped') => `window#${requestId}#round#${index}`;
-const resultKey = (requestId: string, name: string) => `result#${requestId}#${name}`;
-const slotsKey = (scope: string) => `slots#${scope}`;
-const notebookKey = (name: string) => `notebook#${name}`;
+const {
+  window: windowKey,
+  round: roundKey,
+  result: resultKey,
+  slots: slotsKey,
+  notebook: notebookKey,
+} = ledgerKeys;
 const expiry = (nowMs: number) => N(Math.floor(nowMs / 1000) + RETENTION_SECONDS);
 const json = (value: unknown) => S(JSON.stringify(value));
 const parsed = <T>(value: AttributeValue | undefined): T | undefined =>
@@ -202,6 +205,7 @@ export interface NotebookRecord {
   state?: unknown;
   lastCycle?: unknown;
   leftDown?: unknown;
+  queued?: unknown;
 }
 
 function toNotebookRecord(item: Record<string, AttributeValue> | undefined): NotebookRecord | undefined {
@@ -212,6 +216,7 @@ function toNotebookRecord(item: Record<string, AttributeValue> | undefined): Not
     ...(item.state?.S ? { state: parsed(item.state) } : {}),
     ...(item.lastCycle?.S ? { lastCycle: parsed(item.lastCycle) } : {}),
     ...(item.leftDown?.S ? { leftDown: parsed(item.leftDown) } : {}),
+    ...(item.queued?.S ? { queued: parsed(item.queued) } : {}),
   };
 }
 
@@ -571,5 +576,70 @@ export const closeWindow = needs(
       })),
     ];
     return (await transact(dynamodb, items, windowKey(requestId))) === undefined;
+  },
+);
+
+/** Tries of a queue write that met another writer's change (each reads the queue again and merges). */
+const QUEUE_TRIES = 5;
+
+/**
+ * Queues work for a notebook's next window on its page (`queued`): `merge` turns what is queued now (or
+ * nothing) into what must be. Optimistic: the write holds only if nobody changed the queue since it was read.
+ */
+export const queueOnNotebook = needs(
+  ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  'ledger-table',
+  async (
+    { dynamodb, tableName }: LedgerClients,
+    name: string,
+    merge: (queued: unknown) => unknown,
+  ): Promise<unknown> => {
+    for (let attempt = 0; attempt < QUEUE_TRIES; attempt++) {
+      const out = await callAws(notebookKey(name), () =>
+        dynamodb.send(
+          new GetItemCommand({ TableName: tableName, Key: key(notebookKey(name)), ConsistentRead: true }),
+        ),
+      );
+      const before = out.Item?.queued;
+      const queued = merge(parsed(before));
+      const written = await conditionalWrite(notebookKey(name), () =>
+        dynamodb.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: key(notebookKey(name)),
+            UpdateExpression: 'SET queued = :queued',
+            ConditionExpression: before ? 'queued = :before' : 'attribute_not_exists(queued)',
+            ExpressionAttributeValues: { ':queued': json(queued), ...(before ? { ':before': before } : {}) },
+          }),
+        ),
+      );
+      if (written !== undefined) return queued;
+    }
+    throw new TransientAwsError(`the queue of ${name} kept changing while caretaker wrote to it`, {
+      resource: notebookKey(name),
+    });
+  },
+);
+
+/**
+ * Takes queued work off a notebook's page once a window carried it out; a queue that changed since (a new
+ * finding) stays, for the next window.
+ */
+export const clearQueue = needs(
+  'dynamodb:UpdateItem',
+  'ledger-table',
+  async ({ dynamodb, tableName }: LedgerClients, name: string, carriedOut: unknown): Promise<boolean> => {
+    const written = await conditionalWrite(notebookKey(name), () =>
+      dynamodb.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: key(notebookKey(name)),
+          UpdateExpression: 'REMOVE queued',
+          ConditionExpression: 'queued = :done',
+          ExpressionAttributeValues: { ':done': json(carriedOut) },
+        }),
+      ),
+    );
+    return written !== undefined;
   },
 );
