@@ -38,10 +38,12 @@ describe('tracing', () => {
   });
 
   it('records every call of the clients when it is on', async () => {
-    // Prepare: the Tracer traces only inside Lambda, which it recognises by AWS_EXECUTION_ENV.
+    // Prepare: the Tracer traces only inside Lambda, which it recognises by AWS_EXECUTION_ENV, and only
+    // where Powertools' own switch is not off (the test runner turns it off for quiet local runs).
     const { traced } = await observability({
       CARETAKER_TRACING: 'true',
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      POWERTOOLS_TRACE_ENABLED: undefined,
     });
 
     // Act
