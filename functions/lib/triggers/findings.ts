@@ -194,6 +194,18 @@ function elsewhere(
   return `${what} is about ${problems.join(' and ')}; this deployment acts only on account "${home.account}" in region "${home.region}"`;
 }
 
+/**
+ * Why a finding's product is not Security Hub's own controls, or undefined when it is. Anyone allowed
+ * `securityhub:BatchImportFindings` can import a finding under their own product that looks like a failed
+ * control; only Security Hub's own (`arn:aws:securityhub:<region>::product/aws/securityhub`) speaks for AWS.
+ */
+function foreignProduct(productArn: unknown, home: Home | undefined): string | undefined {
+  if (!home) return undefined;
+  const own = `arn:aws:securityhub:${home.region}::product/aws/securityhub`;
+  if (productArn === own) return undefined;
+  return `the finding's ProductArn is ${got(productArn)}; caretaker acts only on Security Hub's own controls (${own})`;
+}
+
 /** The notebook an ARN names, with where it lives; undefined when the text is not a notebook ARN. */
 function notebookArnParts(text: unknown) {
   const match = typeof text === 'string' ? NOTEBOOK_ARN.exec(text) : null;
@@ -325,6 +337,11 @@ export function readFindingEvent(event: unknown, home?: Home): FindingReading {
     const away = elsewhere({ account: finding.AwsAccountId, region: finding.Region }, home, 'the finding');
     if (away || notebooks.length === 0) {
       reading.ignored.push({ findingId: id, reason: away ?? foreign.join('; ') });
+      return;
+    }
+    const product = foreignProduct(finding.ProductArn, home);
+    if (product) {
+      reading.ignored.push({ findingId: id, reason: product });
       return;
     }
     const skip = skipReason(finding);

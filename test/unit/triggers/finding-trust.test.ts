@@ -82,6 +82,37 @@ describe('findings from elsewhere', () => {
     );
   });
 
+  it.each([
+    [
+      'an imported product of the account',
+      'arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default',
+    ],
+    [
+      "Security Hub's own product in another region",
+      'arn:aws:securityhub:eu-west-1::product/aws/securityhub',
+    ],
+    ['no product at all', undefined],
+  ])(
+    'ignores a failed-control finding from %s, which anyone allowed BatchImportFindings could forge',
+    (_, arn) => {
+      // Prepare
+      const event = sample('securityhub-sagemaker3-consolidated.json');
+      event.detail.findings[0].ProductArn = arn;
+
+      // Act
+      const plan = parseFindingEvent(event, { home });
+
+      // Assess
+      expect(plan.requests).toEqual([]);
+      expect(plan.ignored).toEqual([
+        {
+          findingId: event.detail.findings[0].Id,
+          reason: `the finding's ProductArn is ${arn === undefined ? 'nothing' : `"${arn}"`}; caretaker acts only on Security Hub's own controls (arn:aws:securityhub:us-east-1::product/aws/securityhub)`,
+        },
+      ]);
+    },
+  );
+
   it("ignores a finding whose notebook ARN is another account's, though the finding claims to be ours", () => {
     // Prepare
     const event = sample('securityhub-sagemaker3-consolidated.json');
