@@ -255,6 +255,20 @@ export function watchProgress(world: SandboxWorld, report: (p: Progress) => void
       errors: Number(page.failures?.N ?? 0),
     };
   };
+  /** Reports a window's progress when it moved since the last report. */
+  const reportWindow = (record: ExecutionRecord, at: number) => {
+    const progress = windowProgress(record);
+    const key = JSON.stringify(progress);
+    if (!progress || windows.get(record.arn)?.last === key) return;
+    windows.get(record.arn)!.last = key;
+    report({
+      kind: 'window',
+      at,
+      text: `${record.name}: ${progress.done}/${progress.planned} notebooks done, ${progress.down} down now, ${progress.errors} error(s)`,
+      execution: record.name,
+      ...progress,
+    });
+  };
   return (event) => {
     const at = clock.now();
     const detail = event.detail as Record<string, unknown>;
@@ -271,7 +285,9 @@ export function watchProgress(world: SandboxWorld, report: (p: Progress) => void
           execution: record.name,
           stateMachine: record.stateMachine,
         });
-      else
+      else {
+        // The last cycles end after their notebook's last state change: the window's final count comes with its end.
+        if (record.stateMachine === 'notebook-patch') reportWindow(record, at);
         report({
           kind: 'finished',
           at,
@@ -281,21 +297,11 @@ export function watchProgress(world: SandboxWorld, report: (p: Progress) => void
           status: record.status,
           output: record.output ?? null,
         });
+      }
     }
     if (event.source === 'aws.sagemaker' && event['detail-type'] === NOTEBOOK_CHANGE) {
       for (const record of executions.records) {
-        if (record.stateMachine !== 'notebook-patch' || record.status !== 'RUNNING') continue;
-        const progress = windowProgress(record);
-        const key = JSON.stringify(progress);
-        if (!progress || windows.get(record.arn)?.last === key) continue;
-        windows.get(record.arn)!.last = key;
-        report({
-          kind: 'window',
-          at,
-          text: `${record.name}: ${progress.done}/${progress.planned} notebooks done, ${progress.down} down now, ${progress.errors} error(s)`,
-          execution: record.name,
-          ...progress,
-        });
+        if (record.stateMachine === 'notebook-patch' && record.status === 'RUNNING') reportWindow(record, at);
       }
     }
   };

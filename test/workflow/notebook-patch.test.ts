@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '#lib/triggers/caretaker-config';
 import { parseFleet } from '../../sandbox/fleet.ts';
-import { runSandbox } from '../../sandbox/runner.ts';
+import { runSandbox, type Progress } from '../../sandbox/runner.ts';
 import { auditInvocation } from '../../sandbox/schedules.ts';
 import { mutatingCalls, notebook, outcomes, patchRequested, runFleet } from '../support/sandbox.ts';
 
@@ -45,6 +45,28 @@ describe('notebook-patch on the sandbox', () => {
       StartNotebookInstance: 3,
     });
     expect(run.result.events.map((e) => e['detail-type'])).toEqual(['Notebook Patch Completed']);
+  });
+
+  it("reports a window's progress as it goes, its last count with every notebook done before the window ends", async () => {
+    // Prepare
+    const fleet = fleetOf(running(['nb-1', 'nb-2', 'nb-3', 'nb-4']));
+    const seen: Progress[] = [];
+    // Act
+    await runFleet(
+      fleet,
+      [patchRequested({ targets: { tags: { 'patch-group': 'weekly' } }, policy: { maxConcurrency: 2 } })],
+      {
+        onProgress: (p) => seen.push(p),
+      },
+    );
+    // Assess
+    const windows = seen.flatMap((p) => (p.kind === 'window' ? [p] : []));
+    expect(windows.length).toBeGreaterThan(2);
+    expect(windows.every((w) => w.planned === 4 && w.down <= 2)).toBe(true);
+    expect(windows.map((w) => w.done)).toEqual([...windows.map((w) => w.done)].sort((a, b) => a - b));
+    expect(windows.at(-1)).toMatchObject({ done: 4, planned: 4, down: 0, errors: 0 });
+    const finished = seen.findIndex((p) => p.kind === 'finished');
+    expect(seen.indexOf(windows.at(-1)!)).toBeLessThan(finished);
   });
 
   it('leaves exempt notebooks alone and applies settings to a stopped one without starting it', async () => {
