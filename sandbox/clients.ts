@@ -24,7 +24,7 @@ interface Stack {
 
 interface SdkClient {
   middlewareStack: unknown;
-  config: { requestHandler: unknown };
+  config: { requestHandler: unknown; cacheMiddleware?: boolean };
 }
 
 const delivering = new WeakSet<SdkClient>();
@@ -99,4 +99,7 @@ export async function instrumentClients(): Promise<void> {
     },
     { step: 'initialize', name: 'sandboxTriggerNote', override: true },
   );
+  // Their stacks are complete now: the SDK may build each command's handler once instead of on every call
+  // (its own `cacheMiddleware` option; a later `instrumentClients` only puts the same middleware back).
+  for (const [, client] of clients) client.config.cacheMiddleware = true;
 }
