@@ -2,11 +2,12 @@ import { defineConfig } from 'vitest/config';
 import { QUIET_LAMBDA_ENVIRONMENT } from './sandbox/quiet.ts';
 
 /**
- * Files that give the process its own configuration (the triggers read theirs once per process, as in a
- * Lambda container), or run the CLI, which does: each gets a fresh process.
+ * Files that give the process a configuration of their own (the triggers read theirs once per process, as in
+ * a Lambda container), directly or through the CLI's `--config`: each gets a fresh process.
  */
 const OWN_PROCESS = [
-  'test/e2e/**/*.test.ts',
+  'test/e2e/cli.test.ts',
+  'test/e2e/cli-triggers.test.ts',
   'test/workflow/findings-next-window.test.ts',
   'test/workflow/observe-mode.test.ts',
 ];
