@@ -62,6 +62,27 @@ interface SdkHandler {
   destroy?(): void;
 }
 
+/** A call its caller aborted (`abortSignal`), named as the SDK's Node.js HTTP handler names it. */
+export class RequestAbortedError extends Error {
+  override name = 'AbortError';
+  constructor(signal: AbortSignal) {
+    const reason: unknown = signal.reason;
+    super(reason instanceof Error || reason === undefined ? 'Request aborted' : String(reason), {
+      cause: reason,
+    });
+  }
+}
+
+/** What `respond` answers, unless the caller aborts first (the emulator may still carry the request out). */
+function unlessAborted<T>(answer: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return answer;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(new RequestAbortedError(signal));
+    signal.addEventListener('abort', abort, { once: true });
+    answer.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
 function bodyText(body: unknown): string {
   if (body === undefined || body === null) return '';
   if (typeof body === 'string') return body;
@@ -84,7 +105,13 @@ export function deliverInProcess<H extends SdkHandler>(fallback: H): H {
         return fallback.handle(request, options);
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
-      const answered = await answer({ method: request.method, headers, body: bodyText(request.body) });
+      const signal = (options as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
+      // Aborted before it is sent: the emulator never sees it, as no socket would carry it.
+      if (signal?.aborted) throw new RequestAbortedError(signal);
+      const answered = await unlessAborted(
+        answer({ method: request.method, headers, body: bodyText(request.body) }),
+        signal,
+      );
       return {
         response: {
           statusCode: answered.status,

@@ -1,7 +1,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import { DescribeNotebookInstanceCommand } from '@aws-sdk/client-sagemaker';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { instrumentClients } from '../../sandbox/clients.ts';
 import { deliverInProcess, retarget } from '../../sandbox/front.ts';
 import type { WireRequest } from '../../sandbox/emulator/server.ts';
@@ -346,6 +346,40 @@ describe('the caller header', () => {
       NotebookInstanceStatus: 'InService',
       CreationTime: new Date('2026-11-23T02:00:00Z'),
     });
+  });
+
+  it('gives up on a call its caller aborts, as the SDK over HTTP does, though the emulator still answers it', async () => {
+    // Prepare: an emulator that answers only when told to.
+    await prepareEnvironment();
+    await instrumentClients();
+    const { sagemaker } = await import('#lib/aws/clients/sagemaker');
+    let release!: () => void;
+    const received: string[] = [];
+    retarget((request) => {
+      received.push(request.headers['x-amz-target']!);
+      return new Promise((resolve) => {
+        release = () => resolve({ status: 200, headers: {}, body: '{}' });
+      });
+    });
+    const controller = new AbortController();
+    const before = new AbortController();
+    before.abort();
+
+    // Act
+    const call = sagemaker.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: 'nb-1' }), {
+      abortSignal: controller.signal,
+    });
+    await vi.waitFor(() => expect(received).toHaveLength(1));
+    controller.abort();
+    const never = sagemaker.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: 'nb-2' }), {
+      abortSignal: before.signal,
+    });
+
+    // Assess
+    await expect(call).rejects.toMatchObject({ name: 'AbortError', message: 'Request aborted' });
+    await expect(never).rejects.toMatchObject({ name: 'AbortError' });
+    release();
+    expect(received).toEqual(['SageMaker.DescribeNotebookInstance']);
   });
 
   it("hands a request for any other address to the client's own handler", async () => {
