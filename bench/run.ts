@@ -11,7 +11,8 @@ import { atMost, type Target } from './targets.ts';
  *   bound ceil(200/20) × (90 + 300) s, state transitions and SageMaker calls per notebook, peak down, the
  *   largest state payload;
  * - a 1,000-notebook window at concurrency 50 that changes a setting while one notebook in ten fails its
- *   first start for capacity: the same figures, and the wall time of the sandbox run;
+ *   first start for capacity: the same figures, and the wall and CPU time of the sandbox run (CPU time
+ *   says more than wall time on a loaded machine);
  * - each function's bundle size and cold import time (bench/bundles.ts, the build `npm run package` makes).
  * `ok` is false when any target is missed; `load` is the machine's load average, without which the wall
  * times mean little.
@@ -48,10 +49,12 @@ async function window(
   options: { capacityFailures: number; settings: Record<string, unknown> },
 ) {
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const run = await runSandbox(parseFleet(fleetOf(count, options.capacityFailures), `bench-${count}.yml`), [
     request(concurrency, options.settings),
   ]);
   const wallSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   const execution = run.result.executions[0]!;
   const output = execution.output as { counts: Record<string, number> };
   const calls = Object.values(execution.stats.sagemakerCalls).reduce((a, b) => a + b, 0);
@@ -72,6 +75,7 @@ async function window(
     maxNotebooksDown: execution.stats.maxNotebooksDown,
     largestPayloadBytes: execution.stats.largestPayloadBytes,
     wallSeconds: Number(wallSeconds.toFixed(2)),
+    cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
   };
 }
 
@@ -95,7 +99,7 @@ const targets = {
   sagemakerCallsPerNotebook: atMost(window200.sagemakerCallsPerNotebook, 8),
   maxNotebooksDown: atMost(window200.maxNotebooksDown, 20, 'maxConcurrency (20)'),
   largestPayloadKiB: atMost(Number((largestPayload / KIB).toFixed(1)), 32),
-  wall1000Seconds: atMost(window1000.wallSeconds, 30),
+  wall1000Seconds: atMost(window1000.wallSeconds, 8),
   ...bundles.targets,
 };
 const result = {

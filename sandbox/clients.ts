@@ -1,3 +1,4 @@
+import { deliverInProcess } from './front.ts';
 import { isMutatingCall, scope, type InvocationScope } from './lambda.ts';
 
 /** What a sandbox run learns from the handlers' AWS calls. */
@@ -21,26 +22,47 @@ interface Stack {
   addRelativeTo(middleware: unknown, options: Record<string, unknown>): void;
 }
 
+interface SdkClient {
+  middlewareStack: unknown;
+  config: { requestHandler: unknown; cacheMiddleware?: boolean };
+}
+
+const delivering = new WeakSet<SdkClient>();
+
+/** Hands the client's requests for the sandbox to the emulator in-process (see `deliverInProcess`). */
+function deliverDirectly(client: SdkClient): void {
+  if (delivering.has(client)) return;
+  delivering.add(client);
+  client.config.requestHandler = deliverInProcess(
+    client.config.requestHandler as Parameters<typeof deliverInProcess>[0],
+  );
+}
+
 /**
  * Adds the sandbox's middleware to the clients the handler modules build (module singletons, so these are
  * the very clients the handlers use): the Lambda fault around each call, and on every attempt the
- * `x-sandbox-caller` header (who called, for the emulator's journal) and the call count.
+ * `x-sandbox-caller` header (who called, for the emulator's journal) and the call count. Each delivers its
+ * requests to the emulator without a socket.
  */
 export async function instrumentClients(): Promise<void> {
-  const [{ sagemaker }, { sfn }, { events }, { ledger }, { cloudwatch }] = await Promise.all([
-    import('#lib/aws/clients/sagemaker'),
-    import('#lib/aws/clients/sfn'),
-    import('#lib/aws/clients/events'),
-    import('#lib/aws/clients/ledger'),
-    import('#lib/aws/clients/cloudwatch'),
-  ]);
-  const clients: Array<[string, { middlewareStack: unknown }]> = [
+  const [{ sagemaker }, { sfn }, { events }, { ledger }, { cloudwatch }, { serviceQuotas }, { tagging }] =
+    await Promise.all([
+      import('#lib/aws/clients/sagemaker'),
+      import('#lib/aws/clients/sfn'),
+      import('#lib/aws/clients/events'),
+      import('#lib/aws/clients/ledger'),
+      import('#lib/aws/clients/cloudwatch'),
+      import('#lib/aws/clients/service-quotas'),
+      import('#lib/aws/clients/tagging'),
+    ]);
+  const clients: Array<[string, SdkClient]> = [
     ['sagemaker', sagemaker],
     ['sfn', sfn],
     ['eventbridge', events.eventbridge],
     ['dynamodb', ledger.dynamodb],
     ['cloudwatch', cloudwatch],
   ];
+  for (const client of [...clients.map(([, c]) => c), serviceQuotas, tagging]) deliverDirectly(client);
   const operationOf = (context: { commandName?: string }) =>
     context.commandName?.replace(/Command$/, '') ?? '?';
   for (const [service, client] of clients) {
@@ -77,4 +99,7 @@ export async function instrumentClients(): Promise<void> {
     },
     { step: 'initialize', name: 'sandboxTriggerNote', override: true },
   );
+  // Their stacks are complete now: the SDK may build each command's handler once instead of on every call
+  // (its own `cacheMiddleware` option; a later `instrumentClients` only puts the same middleware back).
+  for (const [, client] of clients) client.config.cacheMiddleware = true;
 }

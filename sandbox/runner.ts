@@ -193,7 +193,7 @@ export async function openWorld(
     services: [endpoints, cloudwatch, createServiceQuotasService(fleet), executions.service(pendingTriggers)],
     schedule: (at, fire) => clock.schedule(at, fire),
   });
-  retarget(emulator.handle);
+  retarget(emulator.respond);
   observeCalls({
     call: (caller, service, operation) => executions.countCall(caller?.execution, service, operation),
     starting: (name, trigger) => pendingTriggers.set(name, trigger),

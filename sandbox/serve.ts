@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VirtualClock } from './clock.ts';
+import { httpListener } from './emulator/server.ts';
 import type { Fleet } from './fleet.ts';
 import { openWorld, watchProgress, type Progress } from './runner.ts';
 
@@ -31,7 +32,7 @@ export async function serveSandbox(fleet: Fleet, options: ServeOptions): Promise
     deliveries.add(delivery);
     void delivery.finally(() => deliveries.delete(delivery));
   });
-  const server = http.createServer(world.emulator.handle);
+  const server = http.createServer(httpListener(world.emulator.respond, world.emulator.internalErrors));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

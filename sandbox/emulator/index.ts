@@ -1,4 +1,3 @@
-import type http from 'node:http';
 import type { Fleet } from '../fleet.ts';
 import {
   createDynamoService,
@@ -10,7 +9,7 @@ import {
 import { EventBus, createEventBridgeService, type BusEvent } from './eventbridge.ts';
 import { FaultInjector } from './faults.ts';
 import { createNotebookService, type NotebookWorld } from './notebooks.ts';
-import { ServiceRegistry, startServer, type JournalEntry } from './server.ts';
+import { ServiceRegistry, startServer, type JournalEntry, type Respond } from './server.ts';
 import type { OperationContext, ServiceEmulator } from './types.ts';
 
 export type { BusEvent } from './eventbridge.ts';
@@ -20,8 +19,8 @@ export { CALLER_HEADER, type JournalEntry } from './server.ts';
 
 export interface Emulator {
   url: string;
-  /** The request listener behind `url`, for a front that dispatches in-process instead of over a second hop. */
-  handle: http.RequestListener;
+  /** What `url` answers, without a socket: for the in-process front (see front.ts). */
+  respond: Respond;
   close(): Promise<void>;
   /** `calls[service][operation]`: every request received, injected faults and errors included. */
   calls: Record<string, Record<string, number>>;
@@ -101,7 +100,7 @@ export async function startEmulator(fleet: Fleet, options: EmulatorOptions = {})
 
   return {
     url: server.url,
-    handle: server.handle,
+    respond: server.respond,
     close: () => server.close(),
     calls,
     journal,

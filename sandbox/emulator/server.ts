@@ -102,9 +102,26 @@ export interface ServerOptions {
   context: OperationContext;
 }
 
+/** A request as the SDK serialised it: header names in lower case, as Node's HTTP parser gives them. */
+export interface WireRequest {
+  method: string;
+  headers: Readonly<Record<string, string | undefined>>;
+  body: string;
+}
+
+/** The answer, as it would go back over the wire. */
+export interface WireResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type Respond = (request: WireRequest) => Promise<WireResponse>;
+
 export interface RunningServer {
   url: string;
-  handle: http.RequestListener;
+  /** Answers one request without a socket: what the HTTP listener answers, byte for byte. */
+  respond: Respond;
   close(): Promise<void>;
 }
 
@@ -124,18 +141,43 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * Serves `respond` over HTTP: the wire in both directions, for `sandbox serve`, the process-wide front and
+ * the contract tests that prove the wire format.
+ */
+export function httpListener(respond: Respond, internalErrors: Error[]): http.RequestListener {
+  return (req, res) => {
+    readBody(req)
+      .then((body) => {
+        const headers: Record<string, string | undefined> = {};
+        for (const [name, value] of Object.entries(req.headers))
+          headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        return respond({ method: req.method ?? 'GET', headers, body });
+      })
+      .then(({ status, headers, body }) => {
+        res.writeHead(status, headers);
+        res.end(body);
+      })
+      .catch((err: unknown) => {
+        internalErrors.push(err instanceof Error ? err : new Error(String(err)));
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+  };
+}
+
 /** Starts the front on `127.0.0.1` at a free port. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { registry, faults, calls, journal, internalErrors, context } = options;
 
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+  const respond = async (req: WireRequest): Promise<WireResponse> => {
     const requestType = req.headers['content-type'] ?? '';
     const contentType = JSON_CONTENT_TYPE.exec(requestType)?.[0] ?? 'application/x-amz-json-1.1';
     const queryCompatible = req.headers['x-amzn-query-mode'] === 'true';
-    const send = (status: number, body: string, errorType?: string) => {
-      const headers: http.OutgoingHttpHeaders = {
+    const send = (status: number, body: string, errorType?: string): WireResponse => {
+      const headers: Record<string, string> = {
         'content-type': contentType,
-        'content-length': Buffer.byteLength(body),
+        'content-length': String(Buffer.byteLength(body)),
         'x-amzn-requestid': `req-${++requestCount}`,
         // Virtual time (Date is faked while the clock is installed): the SDK corrects its clock skew from it.
         date: new Date().toUTCString(),
@@ -146,15 +188,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (queryCompatible)
           headers['x-amzn-query-error'] = `${errorType};${status >= 500 ? 'Receiver' : 'Sender'}`;
       }
-      res.writeHead(status, headers);
-      res.end(body);
+      return { status, headers, body };
     };
     const fail = (status: number, type: string, message: string, fields: Record<string, unknown> = {}) =>
       send(status, JSON.stringify({ __type: type, message, ...fields }), type);
 
     const at = context.now();
     const caller = req.headers[CALLER_HEADER];
-    const body = await readBody(req);
+    const body = req.body;
     const target = String(req.headers['x-amz-target'] ?? '');
     const dot = target.lastIndexOf('.');
     const prefix = target.slice(0, Math.max(dot, 0));
@@ -171,21 +212,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     journal.push(entry);
     const refuse = (status: number, type: string, message: string) => {
       entry.outcome = type;
-      fail(status, type, message);
+      return fail(status, type, message);
     };
     if (req.method !== 'POST' || dot <= 0) {
-      refuse(
+      return refuse(
         400,
         'UnknownOperationException',
         `expected POST / with X-Amz-Target <prefix>.<Operation>, got ${req.method} ${JSON.stringify(target)}`,
       );
-      return;
     }
     const counted = (calls[entry.service] ??= {});
     counted[name] = (counted[name] ?? 0) + 1;
     if (!operation) {
-      refuse(400, 'UnknownOperationException', `operation ${target} is not served by the sandbox emulator`);
-      return;
+      return refuse(
+        400,
+        'UnknownOperationException',
+        `operation ${target} is not served by the sandbox emulator`,
+      );
     }
 
     let input: Record<string, unknown>;
@@ -195,8 +238,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         throw new Error('not an object');
       input = parsed as Record<string, unknown>;
     } catch {
-      refuse(400, 'SerializationException', `the request body of ${target} is not a JSON object`);
-      return;
+      return refuse(400, 'SerializationException', `the request body of ${target} is not a JSON object`);
     }
 
     entry.resource = resourceKeyOf(operation.service, name, input);
@@ -231,18 +273,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const answer = faultAnswer(entry.service, fault);
       return fail(answer.statusCode, answer.type, answer.message);
     }
-    send(200, serialize(output));
+    return send(200, serialize(output));
   };
 
   let requestCount = 0;
-  const listener: http.RequestListener = (req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      internalErrors.push(err instanceof Error ? err : new Error(String(err)));
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
-  };
-  const server = http.createServer(listener);
+  const server = http.createServer(httpListener(respond, internalErrors));
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -251,7 +286,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    handle: listener,
+    respond,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

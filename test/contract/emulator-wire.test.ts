@@ -5,10 +5,12 @@ import {
   SageMakerClient,
   StartNotebookInstanceCommand,
 } from '@aws-sdk/client-sagemaker';
+import { ListServiceQuotasCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientConfig } from '#lib/aws/config';
 import { startEmulator, type BusEvent, type Emulator } from '../../sandbox/emulator/index.ts';
 import { AwsApiError, type ServiceEmulator } from '../../sandbox/emulator/types.ts';
+import { createServiceQuotasService } from '../../sandbox/emulator/servicequotas.ts';
 import { parseFleet } from '../../sandbox/fleet.ts';
 
 const credentials = { accessKeyId: 'AKIDSANDBOX', secretAccessKey: 'sandbox-secret' };
@@ -290,5 +292,34 @@ describe('EventBridge PutEvents', () => {
     // Assess
     expect(error).toMatchObject({ name: 'ValidationException' });
     expect((error as Error).message).toMatch(/less than or equal to 10/);
+  });
+});
+
+describe('Service Quotas over HTTP', () => {
+  it('pages the endpoint-usage quotas to the real SDK client, as ListServiceQuotas does', async () => {
+    // Prepare: two quotas, one a page (MaxResults 1 — the API reference's paging by NextToken).
+    const fleet = parseFleet(FLEET + 'quotas: { ml.m5.large: 4, ml.g5.xlarge: 2 }\n', 'wire-fleet.yml');
+    const emulator = await emulatorFor('quotas: { ml.m5.large: 4, ml.g5.xlarge: 2 }\n', [
+      createServiceQuotasService(fleet),
+    ]);
+    const client = new ServiceQuotasClient({ endpoint: emulator.url, region: 'us-east-1', credentials });
+    opened.push(client);
+
+    // Act
+    const first = await client.send(
+      new ListServiceQuotasCommand({ ServiceCode: 'sagemaker', MaxResults: 1 }),
+    );
+    const second = await client.send(
+      new ListServiceQuotasCommand({ ServiceCode: 'sagemaker', MaxResults: 1, NextToken: first.NextToken }),
+    );
+
+    // Assess
+    const quotas = [...first.Quotas!, ...second.Quotas!].map((q) => [q.QuotaName, q.Value]);
+    expect(quotas.sort()).toEqual([
+      ['ml.g5.xlarge for endpoint usage', 2],
+      ['ml.m5.large for endpoint usage', 4],
+    ]);
+    expect(second.NextToken).toBeUndefined();
+    expect(emulator.calls.servicequotas).toEqual({ ListServiceQuotas: 2 });
   });
 });

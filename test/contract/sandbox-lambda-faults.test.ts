@@ -1,9 +1,10 @@
-import http from 'node:http';
+import diagnostics from 'node:diagnostics_channel';
 import { DescribeNotebookInstanceCommand } from '@aws-sdk/client-sagemaker';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { instrumentClients } from '../../sandbox/clients.ts';
-import { retarget } from '../../sandbox/front.ts';
+import { deliverInProcess, retarget } from '../../sandbox/front.ts';
+import type { WireRequest } from '../../sandbox/emulator/server.ts';
 import { prepareEnvironment, scope } from '../../sandbox/lambda.ts';
 import {
   cycleInput,
@@ -276,10 +277,13 @@ describe('the caller header', () => {
       import('#lib/aws/clients/sfn'),
     ]);
     const seen: string[] = [];
-    retarget((req: http.IncomingMessage, res: http.ServerResponse) => {
-      seen.push(String(req.headers['x-sandbox-caller']));
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-      res.end('{}');
+    retarget((request) => {
+      seen.push(String(request.headers['x-sandbox-caller']));
+      return Promise.resolve({
+        status: 200,
+        headers: { 'content-type': 'application/x-amz-json-1.1' },
+        body: '{}',
+      });
     });
     const child = 'arn:aws:states:us-east-1:123456789012:execution:caretaker-notebook-patch/label:child';
     const trigger = 'trigger:caretaker.requests/Notebook Patch Requested#0';
@@ -300,5 +304,101 @@ describe('the caller header', () => {
 
     // Assess
     expect(seen).toEqual([child, trigger]);
+  });
+
+  it('reaches the emulator without a socket, signed and parsed as over the wire', async () => {
+    // Prepare
+    await prepareEnvironment();
+    await instrumentClients();
+    const { sagemaker } = await import('#lib/aws/clients/sagemaker');
+    const received: WireRequest[] = [];
+    retarget((request) => {
+      received.push(request);
+      return Promise.resolve({
+        status: 200,
+        headers: { 'content-type': 'application/x-amz-json-1.1' },
+        body: '{"NotebookInstanceName":"nb-1","NotebookInstanceStatus":"InService","CreationTime":1795399200}',
+      });
+    });
+    const sockets: unknown[] = [];
+    const opened = (socket: unknown) => sockets.push(socket);
+    diagnostics.subscribe('net.client.socket', opened);
+
+    // Act
+    const answer = await sagemaker
+      .send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: 'nb-1' }))
+      .finally(() => diagnostics.unsubscribe('net.client.socket', opened));
+
+    // Assess
+    expect(sockets).toEqual([]);
+    expect(received).toEqual([
+      expect.objectContaining({
+        method: 'POST',
+        body: '{"NotebookInstanceName":"nb-1"}',
+        headers: expect.objectContaining({
+          'x-amz-target': 'SageMaker.DescribeNotebookInstance',
+          'content-type': 'application/x-amz-json-1.1',
+          authorization: expect.stringMatching(/^AWS4-HMAC-SHA256 Credential=sandbox\//),
+        }),
+      }),
+    ]);
+    expect(answer).toMatchObject({
+      NotebookInstanceStatus: 'InService',
+      CreationTime: new Date('2026-11-23T02:00:00Z'),
+    });
+  });
+
+  it('gives up on a call its caller aborts, as the SDK over HTTP does, though the emulator still answers it', async () => {
+    // Prepare: an emulator that answers only when told to.
+    await prepareEnvironment();
+    await instrumentClients();
+    const { sagemaker } = await import('#lib/aws/clients/sagemaker');
+    let release!: () => void;
+    const received: string[] = [];
+    retarget((request) => {
+      received.push(request.headers['x-amz-target']!);
+      return new Promise((resolve) => {
+        release = () => resolve({ status: 200, headers: {}, body: '{}' });
+      });
+    });
+    const controller = new AbortController();
+    const before = new AbortController();
+    before.abort();
+
+    // Act
+    const call = sagemaker.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: 'nb-1' }), {
+      abortSignal: controller.signal,
+    });
+    await vi.waitFor(() => expect(received).toHaveLength(1));
+    controller.abort();
+    const never = sagemaker.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: 'nb-2' }), {
+      abortSignal: before.signal,
+    });
+
+    // Assess
+    await expect(call).rejects.toMatchObject({ name: 'AbortError', message: 'Request aborted' });
+    await expect(never).rejects.toMatchObject({ name: 'AbortError' });
+    release();
+    expect(received).toEqual(['SageMaker.DescribeNotebookInstance']);
+  });
+
+  it("hands a request for any other address to the client's own handler", async () => {
+    // Prepare
+    await prepareEnvironment();
+    const sent: unknown[] = [];
+    const own = {
+      handle: (request: { hostname: string; port?: number }) => {
+        sent.push(request);
+        return Promise.resolve({ response: { statusCode: 204, headers: {} } });
+      },
+    };
+    const request = { method: 'POST', hostname: '127.0.0.1', port: 1, headers: {}, body: '{}' };
+
+    // Act
+    const { response } = await deliverInProcess(own).handle(request);
+
+    // Assess
+    expect(sent).toEqual([request]);
+    expect(response).toEqual({ statusCode: 204, headers: {} });
   });
 });

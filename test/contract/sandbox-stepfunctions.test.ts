@@ -488,6 +488,39 @@ describe('reproducible runs', () => {
   });
 });
 
+describe('ResultPath', () => {
+  // "If you don't specify a ResultPath, the default behavior is as if you had specified "ResultPath": "$". The
+  // state will replace the entire state input with the result." (AWS Step Functions Developer Guide,
+  // "Specifying state output using ResultPath", Use ResultPath to replace input with the task result.)
+  const greeting = (result: unknown, fields: Record<string, unknown>) => ({
+    StartAt: 'Greet',
+    States: { Greet: { Type: 'Pass', Result: result, End: true, ...fields } },
+  });
+  const input = { comment: 'This is a test', details: 'Default example', who: 'Step Functions' };
+
+  it('"$" replaces the whole input with the result, as leaving ResultPath out does', async () => {
+    // Act
+    const explicit = await runMachine(greeting('Hello, Step Functions!', { ResultPath: '$' }), { input });
+    const implicit = await runMachine(greeting('Hello, Step Functions!', {}), { input });
+    const object = await runMachine(greeting({ greeting: 'Hello' }, { ResultPath: '$' }), { input });
+
+    // Assess
+    expect(explicit.execution.output).toBe('Hello, Step Functions!');
+    expect(implicit.execution.output).toBe('Hello, Step Functions!');
+    expect(object.execution.output).toEqual({ greeting: 'Hello' });
+  });
+
+  it('"$.field" still adds the result to the input', async () => {
+    // Act
+    const run = await runMachine(greeting('Hello, Step Functions!', { ResultPath: '$.taskresult' }), {
+      input,
+    });
+
+    // Assess
+    expect(run.execution.output).toEqual({ ...input, taskresult: 'Hello, Step Functions!' });
+  });
+});
+
 describe('the 256 KiB payload quota', () => {
   // "When the output of a state is larger than payload size quota" (AWS Step Functions Developer Guide, "Error
   // handling": States.DataLimitExceeded); the Cause is AWS's, recorded by LocalStack's AWS-validated test

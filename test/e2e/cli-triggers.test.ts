@@ -3,17 +3,18 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caretakerInProcess, caretaker as runCli } from '../support/cli.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { caretakerInProcess, caretaker as processOf } from '../support/cli.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const dir = mkdtempSync(join(tmpdir(), 'caretaker-cli-'));
 
-/** The CLI as a user runs it, from a scratch directory. */
-const caretaker = (args: string[], env: Record<string, string> = {}) => runCli(args, { env, cwd: dir });
-/** The same, in-process: for what needs no process of its own (usage errors, printed requests, previews). */
-const local = (args: string[]) => caretakerInProcess(args, { cwd: dir });
+/**
+ * The CLI in-process, from a scratch directory: nothing here needs a process of its own (exit codes, pipes
+ * and signals are cli-process.test.ts's).
+ */
+const caretaker = (args: string[]) => caretakerInProcess(args, { cwd: dir });
 
 const CONFIG = join(dir, 'caretaker.yml');
 const FLEET = join(dir, 'fleet.yml');
@@ -45,7 +46,7 @@ notebooks:
 describe('caretaker schedule preview', () => {
   it('lists each group’s windows in local and UTC time, as JSON', async () => {
     // Act
-    const out = await local([
+    const out = await caretaker([
       'schedule',
       'preview',
       '--from',
@@ -85,7 +86,7 @@ describe('caretaker schedule preview', () => {
 
   it('prints a readable table by default (60 days ahead)', async () => {
     // Act
-    const out = await local(['schedule', 'preview', '--from', '2026-11-23T00:00:00Z']);
+    const out = await caretaker(['schedule', 'preview', '--from', '2026-11-23T00:00:00Z']);
 
     // Assess
     expect(out.code).toBe(0);
@@ -146,10 +147,17 @@ describe('caretaker request patch', () => {
     });
     let url = '';
     beforeAll(async () => {
+      // What the shell of a user with credentials would give the CLI's credential chain.
+      vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+      vi.stubEnv('AWS_REGION', 'us-east-1');
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     });
-    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    afterAll(async () => {
+      vi.unstubAllEnvs();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
 
     it('puts the request on the caretaker bus with the real client', async () => {
       // Act
@@ -267,11 +275,24 @@ requests:
       '--print',
     ]);
     writeFileSync(REQUEST, printed.stdout);
-    const run = (config: string) =>
-      caretaker(['sandbox', 'run', '--fleet', FLEET, '--event', REQUEST, '--config', config, '--json']);
+    const args = (config: string) => [
+      'sandbox',
+      'run',
+      '--fleet',
+      FLEET,
+      '--event',
+      REQUEST,
+      '--config',
+      config,
+      '--json',
+    ];
 
-    // Act
-    const [defaults, rooty] = await Promise.all([run(CONFIG), run(ROOTY)]);
+    // Act: the triggers read their settings once per process, as in a Lambda container, so the second
+    // configuration gets a process of its own.
+    const [defaults, rooty] = await Promise.all([
+      caretaker(args(CONFIG)),
+      processOf(args(ROOTY), { cwd: dir }),
+    ]);
 
     // Assess
     expect(printed.code).toBe(0);
@@ -349,7 +370,7 @@ describe('bad flags exit 2 and name the flag', () => {
     ],
   ])('caretaker %j', async (args, message) => {
     // Act
-    const out = await local(args);
+    const out = await caretaker(args);
 
     // Assess
     expect(out.code).toBe(2);
@@ -359,7 +380,7 @@ describe('bad flags exit 2 and name the flag', () => {
 
   it('prints an endpoint update request that names the canary size as a share of capacity', async () => {
     // Act
-    const out = await local([
+    const out = await caretaker([
       'request',
       'endpoint-update',
       '--endpoint',

@@ -8,10 +8,13 @@ notebooks:
   - { name: nb-2, status: Stopped }
 `;
 
-/** `caretaker sandbox run` on the files written by `files({ 'fleet.yml', 'event.json' })`. */
+/**
+ * `caretaker sandbox run` on the files written by `files({ 'fleet.yml', 'event.json' })`, as a process: only a
+ * process shows that nothing else (a logger, a warning) reaches its stdout.
+ */
 const sandboxRun = (f: Record<string, string>, ...extra: string[]) =>
   caretaker(['sandbox', 'run', '--fleet', f['fleet.yml']!, '--event', f['event.json']!, ...extra]);
-/** The same in-process: a usage error needs no process of its own. */
+/** The same in-process, for everything else. */
 const sandboxRunHere = (f: Record<string, string>, ...extra: string[]) =>
   caretakerInProcess(['sandbox', 'run', '--fleet', f['fleet.yml']!, '--event', f['event.json']!, ...extra]);
 
@@ -69,7 +72,7 @@ describe('caretaker sandbox run', () => {
       'fleet.yml': fleet,
       'event.json': patchRequested({ targets: { names: ['nb-1'] } }),
     });
-    const { code, stdout } = await sandboxRun(f);
+    const { code, stdout } = await sandboxRunHere(f);
     expect(code).toBe(0);
     expect(stdout).toMatch(/event 0 \(Notebook Patch Requested\): started request-/);
     expect(stdout).toMatch(/nb-1\s+patched/);
