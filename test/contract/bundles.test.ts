@@ -55,12 +55,13 @@ const clientsBuiltBy = (output: Output) =>
     ),
   );
 
-const hasTracer = (output: Output) =>
+/** The inputs a bundle takes from `node_modules/<pkg>/` (`dir` narrows to a folder of the package). */
+const inputsFrom = (output: Output, pkg: string, dir = '') =>
   // Input paths are relative to the working directory: `node_modules/…` in a checkout, `../…/node_modules/…`
   // where node_modules is a link elsewhere.
-  Object.keys(output.inputs).some((path) =>
-    /(^|\/)node_modules\/@aws-lambda-powertools\/tracer\//.test(path),
-  );
+  Object.keys(output.inputs).filter((path) => new RegExp(`(^|/)node_modules/${pkg}/${dir}`).test(path));
+
+const hasTracer = (output: Output) => inputsFrom(output, '@aws-lambda-powertools/tracer').length > 0;
 
 let plain: Map<string, Output>;
 let handlers: LoadedFunction[];
@@ -101,6 +102,23 @@ describe('the packaged bundles', () => {
       // Assess
       expect([...built].sort(), handler.file).toEqual(allowed.sort());
     }
+  });
+});
+
+describe('what reaches a function of caretaker.yml', () => {
+  it('is never the YAML parser: the triggers read their settings as JSON from their environment', () => {
+    for (const [file, output] of plain) expect(inputsFrom(output, 'yaml'), file).toEqual([]);
+  });
+
+  it("evaluates cron only in the finding triggers, which queue a finding for its group's next window", () => {
+    // Act
+    const withCron = [...plain].filter(([, output]) => inputsFrom(output, 'croner').length > 0);
+
+    // Assess
+    expect(withCron.map(([file]) => file).sort()).toEqual([
+      'functions/triggers/from-config.ts',
+      'functions/triggers/from-finding.ts',
+    ]);
   });
 });
 

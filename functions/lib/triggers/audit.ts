@@ -13,13 +13,13 @@ import { listNotebooks } from '../aws/sagemaker/notebooks.ts';
 import { startExecution } from '../aws/stepfunctions.ts';
 import { permissionsOf } from '../iam.ts';
 import { parseOrThrow } from '../validation.ts';
-import type { CaretakerConfig, PatchGroup } from './caretaker-config.ts';
+import type { CaretakerConfig, PatchGroup } from './config-sections.ts';
 import { DEFAULT_TRIGGER_SETTINGS } from './settings.ts';
 import { endlessExemptions, exemptEvents, type EndlessExemption } from './exempt-report.ts';
 import type { NotebookPatchRequest } from './findings.ts';
 import { isTargeted } from './groups.ts';
 import type { TriggerResult } from './result.ts';
-import { overdueNotebooks, windowExecutionName, type OverdueNotebook } from './schedule.ts';
+import { overdueNotebooks, windowExecutionName, type OverdueNotebook } from './patch-windows.ts';
 import { startRequests, type TriggerDeps } from './start.ts';
 import { groupNameSchema, modePolicy, SCHEDULED_TIME, scheduledTimeSchema } from './windows.ts';
 

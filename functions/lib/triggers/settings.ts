@@ -22,7 +22,7 @@ import {
   resolveRequestLimits,
   type CaretakerConfig,
   type PatchGroup,
-} from './caretaker-config.ts';
+} from './config-sections.ts';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './request-limits.ts';
 
 export const TRIGGER_SETTINGS_VARIABLE = 'CARETAKER_TRIGGER_SETTINGS';

@@ -6,10 +6,10 @@ import * as z from 'zod';
 import { startExecution } from '../aws/stepfunctions.ts';
 import { permissionsOf } from '../iam.ts';
 import { parseOrThrow } from '../validation.ts';
-import type { Mode, PatchGroup } from './caretaker-config.ts';
+import type { Mode, PatchGroup } from './config-sections.ts';
 import type { NotebookPatchRequest } from './findings.ts';
 import type { TriggerResult } from './result.ts';
-import { windowRequest } from './schedule.ts';
+import { windowRequest } from './patch-windows.ts';
 import { startRequests, type TriggerDeps } from './start.ts';
 
 /**
