@@ -105,6 +105,17 @@ describe('the packaged bundles', () => {
   });
 });
 
+describe('validation in the bundles', () => {
+  it("uses zod's small API only: the classic one (~60 KB, and schema-building at import) never reaches a function", () => {
+    for (const [file, output] of plain) expect(inputsFrom(output, 'zod', 'v4/classic/'), file).toEqual([]);
+  });
+
+  it('brings zod to the functions that validate', () => {
+    // Assess: a path that stopped matching would make the test above vacuous.
+    expect(inputsFrom(plain.get('functions/notebook/start.ts')!, 'zod', 'v4/mini/')).not.toEqual([]);
+  });
+});
+
 describe('what reaches a function of caretaker.yml', () => {
   it('is never the YAML parser: the triggers read their settings as JSON from their environment', () => {
     for (const [file, output] of plain) expect(inputsFrom(output, 'yaml'), file).toEqual([]);

@@ -56,7 +56,7 @@ const cronSchema = z.string().superRefine((cron, ctx) => {
 
 const policySchema = z.strictObject({
   maxConcurrency: z.int('expected a whole number').min(1).max(1000).optional(),
-  maxErrors: maxErrorsSchema.optional(),
+  maxErrors: z.optional(maxErrorsSchema),
   exemptTag: z.string().min(1).max(128).optional(),
   includeStopped: z.boolean().optional(),
 });
@@ -80,7 +80,7 @@ const groupSchema = z.strictObject({
     flexibleWindowMinutes: flexibleWindowSchema.optional(),
   }),
   policy: policySchema.optional(),
-  settings: settingsRequestSchema.optional(),
+  settings: z.optional(settingsRequestSchema),
   maxDaysWithoutRestart: maxDaysSchema.optional(),
   auditStartsPatch: z.boolean().optional(),
   targetPlatform: z
@@ -114,8 +114,8 @@ const configSchema = z.strictObject({
     .optional(),
   patchGroups: z.array(groupSchema).min(1, 'expected at least one patch group'),
   requesters: z.array(principalArnSchema, 'expected a list of IAM role or user ARNs').optional(),
-  requests: requestsSchema.optional(),
-  exemptions: exemptionsSchema.optional(),
+  requests: z.optional(requestsSchema),
+  exemptions: z.optional(exemptionsSchema),
 });
 
 function fail(fileName: string, issues: FieldIssue[]): never {

@@ -5,7 +5,7 @@
  * `settings.ts`); reading the file itself (YAML, cron checks: `caretaker-config.ts`) stays out of every
  * bundle.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { settingsRequestSchema } from '../notebook/request.ts';
 import {
   DEFAULT_REQUEST_LIMITS,
@@ -36,57 +36,67 @@ export type FindingAction = (typeof FINDING_ACTIONS)[number];
 export const DEFAULT_FINDING_ACTION: FindingAction = 'immediate';
 
 export const maxErrorsSchema = z.union(
-  [z.int().min(0), z.string().regex(/^(100|[1-9]?[0-9])%$/)],
+  [z.int().check(z.gte(0)), z.string().check(z.regex(/^(100|[1-9]?[0-9])%$/))],
   'expected a count (0, 1, 2, …) or a percentage such as "10%"',
 );
 
 const settingShape = settingsRequestSchema.shape;
-const allowed = <T extends z.ZodType>(value: T) =>
-  z.array(value, 'expected the list of values a request may ask for ([] = none)');
+/** The values a request may ask for one setting: a list of what the setting's own schema accepts. */
+const allowed = <T extends z.core.SomeType>(setting: z.ZodMiniOptional<T>) =>
+  z.optional(z.array(setting.def.innerType, 'expected the list of values a request may ask for ([] = none)'));
 
 const endpointNameSchema = z
   .string()
-  .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'expected an endpoint name (letters, digits, hyphens)')
-  .max(63);
+  .check(
+    z.regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'expected an endpoint name (letters, digits, hyphens)'),
+    z.maxLength(63),
+  );
 
 /** `requests`: what a person's request may ask for; each key left out keeps its default. */
 export const requestsSchema = z.strictObject({
-  settings: z
-    .strictObject({
-      lifecycleConfigName: allowed(settingShape.lifecycleConfigName.unwrap()).optional(),
-      disassociateLifecycleConfig: allowed(settingShape.disassociateLifecycleConfig.unwrap()).optional(),
-      instanceType: allowed(settingShape.instanceType.unwrap()).optional(),
-      rootAccess: allowed(settingShape.rootAccess.unwrap()).optional(),
-      volumeSizeInGB: allowed(settingShape.volumeSizeInGB.unwrap()).optional(),
-      minimumInstanceMetadataServiceVersion: allowed(
-        settingShape.minimumInstanceMetadataServiceVersion.unwrap(),
-      ).optional(),
-      platformIdentifier: allowed(settingShape.platformIdentifier.unwrap()).optional(),
-    })
-    .optional(),
-  maxConcurrency: z.int('expected a whole number').min(1).max(1000).optional(),
-  maxErrors: maxErrorsSchema.optional(),
-  endpoints: z
-    .strictObject({
-      names: z.array(endpointNameSchema).min(1, 'expected at least one endpoint name').optional(),
-      tags: z
-        .record(z.string().min(1).max(128), z.string().max(256))
-        .refine((t) => Object.keys(t).length > 0, 'expected at least one tag')
-        .optional(),
-      strategies: z
-        .array(z.enum(ENDPOINT_STRATEGIES, `expected one of ${ENDPOINT_STRATEGIES.join(', ')}`))
-        .min(1, 'expected at least one strategy')
-        .optional(),
-    })
-    .refine((e) => !(e.names && e.tags), 'expected names or tags, not both')
-    .optional(),
+  settings: z.optional(
+    z.strictObject({
+      lifecycleConfigName: allowed(settingShape.lifecycleConfigName),
+      disassociateLifecycleConfig: allowed(settingShape.disassociateLifecycleConfig),
+      instanceType: allowed(settingShape.instanceType),
+      rootAccess: allowed(settingShape.rootAccess),
+      volumeSizeInGB: allowed(settingShape.volumeSizeInGB),
+      minimumInstanceMetadataServiceVersion: allowed(settingShape.minimumInstanceMetadataServiceVersion),
+      platformIdentifier: allowed(settingShape.platformIdentifier),
+    }),
+  ),
+  maxConcurrency: z.optional(z.int('expected a whole number').check(z.gte(1), z.lte(1000))),
+  maxErrors: z.optional(maxErrorsSchema),
+  endpoints: z.optional(
+    z
+      .strictObject({
+        names: z.optional(
+          z.array(endpointNameSchema).check(z.minLength(1, 'expected at least one endpoint name')),
+        ),
+        tags: z.optional(
+          z
+            .record(z.string().check(z.minLength(1), z.maxLength(128)), z.string().check(z.maxLength(256)))
+            .check(z.refine((t) => Object.keys(t).length > 0, 'expected at least one tag')),
+        ),
+        strategies: z.optional(
+          z
+            .array(z.enum(ENDPOINT_STRATEGIES, `expected one of ${ENDPOINT_STRATEGIES.join(', ')}`))
+            .check(z.minLength(1, 'expected at least one strategy')),
+        ),
+      })
+      .check(z.refine((e) => !(e.names && e.tags), 'expected names or tags, not both')),
+  ),
 });
 
 /** `exemptions`: the Security Hub controls whose remediation patches exempt notebooks too. */
 export const exemptionsSchema = z.strictObject({
-  neverCover: z
-    .array(z.string().regex(/^SageMaker\.[0-9]+$/, 'expected a Security Hub control id such as SageMaker.3'))
-    .optional(),
+  neverCover: z.optional(
+    z.array(
+      z
+        .string()
+        .check(z.regex(/^SageMaker\.[0-9]+$/, 'expected a Security Hub control id such as SageMaker.3')),
+    ),
+  ),
 });
 
 /** The controls an exemption never covers when `caretaker.yml` does not say: root access. */
