@@ -19,7 +19,7 @@ export function roundAt(index: number, names: string[], rounds: number): Round {
   return { index, names, ...(index + 1 < rounds ? { next: index + 1 } : {}) };
 }
 
-export const nextRoundPermissions = permissionsOf(readRound);
+export const nextRoundPermissions = /* @__PURE__ */ permissionsOf(readRound);
 
 /** The next round of a plan too large for one state payload. */
 export async function nextRound(

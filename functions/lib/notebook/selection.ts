@@ -68,7 +68,7 @@ export interface Selection {
   rejected?: FieldIssue[];
 }
 
-export const selectTargetsPermissions = permissionsOf(
+export const selectTargetsPermissions = /* @__PURE__ */ permissionsOf(
   listNotebooks,
   describeNotebook,
   notebookTags,

@@ -154,7 +154,7 @@ export function overdueEvents(
   }));
 }
 
-export const auditPermissions = permissionsOf(
+export const auditPermissions = /* @__PURE__ */ permissionsOf(
   listNotebooks,
   notebookTags,
   readNotebooks,

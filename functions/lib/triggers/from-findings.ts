@@ -54,13 +54,13 @@ export type FindingDeps = TriggerDeps &
     ledger: LedgerClients;
   };
 
-export const fromFindingPermissions = permissionsOf(
+export const fromFindingPermissions = /* @__PURE__ */ permissionsOf(
   startExecution,
   putEvents,
   listNotebookTags,
   queueOnNotebook,
 );
-export const fromConfigPermissions = permissionsOf(
+export const fromConfigPermissions = /* @__PURE__ */ permissionsOf(
   startExecution,
   putEvents,
   listNotebookTags,

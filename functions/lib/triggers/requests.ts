@@ -163,7 +163,11 @@ const kinds = new Map<string, RequestKind>([
   ],
 ]);
 
-export const fromRequestPermissions = permissionsOf(startExecution, putEvents, listEndpointTags);
+export const fromRequestPermissions = /* @__PURE__ */ permissionsOf(
+  startExecution,
+  putEvents,
+  listEndpointTags,
+);
 
 /**
  * The `Request Rejected` event: which request, who it says asked, and every problem, as a bounded and

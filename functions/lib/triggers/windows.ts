@@ -75,7 +75,7 @@ const windowInputSchema = z.looseObject({
   policy: z.optional(z.unknown()),
 });
 
-export const openWindowPermissions = permissionsOf(startExecution);
+export const openWindowPermissions = /* @__PURE__ */ permissionsOf(startExecution);
 
 /**
  * A patch group's scheduled window: starts notebook-patch as `<group>-<yyyymmddThhmmZ>` of the scheduled

@@ -62,7 +62,7 @@ const isRecordNotFound = (err: Error) =>
 
 const call = <T>(resource: string, send: () => Promise<T>) => callAws(resource, send, isRecordNotFound);
 
-export const listNotebooks = needs(
+export const listNotebooks = /* @__PURE__ */ needs(
   'sagemaker:ListNotebookInstances',
   'account',
   async (client: SageMakerClient): Promise<NotebookSummary[]> => {
@@ -86,7 +86,7 @@ export const listNotebooks = needs(
   },
 );
 
-export const listNotebookTags = needs(
+export const listNotebookTags = /* @__PURE__ */ needs(
   'sagemaker:ListTags',
   'notebook-instance',
   async (client: SageMakerClient, arn: string): Promise<Record<string, string>> => {
@@ -124,7 +124,7 @@ export function toDescription(
 }
 
 /** Describes a notebook; `undefined` when it does not exist (any more). */
-export const describeNotebook = needs(
+export const describeNotebook = /* @__PURE__ */ needs(
   'sagemaker:DescribeNotebookInstance',
   'notebook-instance',
   async (client: SageMakerClient, name: string): Promise<NotebookDescription | undefined> => {
@@ -135,7 +135,7 @@ export const describeNotebook = needs(
   },
 );
 
-export const stopNotebook = needs(
+export const stopNotebook = /* @__PURE__ */ needs(
   'sagemaker:StopNotebookInstance',
   'notebook-instance',
   async (client: SageMakerClient, name: string): Promise<void> => {
@@ -143,7 +143,7 @@ export const stopNotebook = needs(
   },
 );
 
-export const startNotebook = needs(
+export const startNotebook = /* @__PURE__ */ needs(
   'sagemaker:StartNotebookInstance',
   'notebook-instance',
   async (client: SageMakerClient, name: string): Promise<void> => {
@@ -176,7 +176,7 @@ export function toUpdateInput(
   };
 }
 
-export const updateNotebook = needs(
+export const updateNotebook = /* @__PURE__ */ needs(
   'sagemaker:UpdateNotebookInstance',
   'notebook-instance',
   async (client: SageMakerClient, name: string, change: Partial<NotebookSettings>): Promise<void> => {
@@ -185,7 +185,7 @@ export const updateNotebook = needs(
 );
 
 /** Whether a notebook lifecycle configuration exists (checked before a window switches to it). */
-export const lifecycleConfigExists = needs(
+export const lifecycleConfigExists = /* @__PURE__ */ needs(
   'sagemaker:DescribeNotebookInstanceLifecycleConfig',
   'notebook-instance-lifecycle-config',
   async (client: SageMakerClient, name: string): Promise<boolean> => {
