@@ -27,7 +27,7 @@ import {
   type WindowTerms,
 } from './cycle.ts';
 import { ERROR_OUTCOMES } from './outcomes.ts';
-import { readQueued } from './request.ts';
+import { readQueued } from './settings-schema.ts';
 
 /**
  * The cycle steps: each moves one notebook's cycle forward by one decision (cycle.ts decides, these act). A
