@@ -48,6 +48,7 @@ const pureDeclarations = {
     fixable: 'code',
     messages: {
       unmarked: '{{name}}(…) must be marked /* @__PURE__ */ so that bundles can drop it when unused.',
+      spread: '{{name}}(…) takes a shared list as one argument, not spread: esbuild keeps a spread operand.',
     },
     schema: [],
   },
@@ -55,6 +56,8 @@ const pureDeclarations = {
     return {
       CallExpression(node) {
         if (node.callee.type !== 'Identifier' || !DECLARATIONS.has(node.callee.name)) return;
+        const spread = node.arguments.find((argument) => argument.type === 'SpreadElement');
+        if (spread) context.report({ node: spread, messageId: 'spread', data: { name: node.callee.name } });
         const comments = context.sourceCode.getCommentsBefore(node);
         if (comments.some((c) => c.type === 'Block' && /^\s*[#@]__PURE__\s*$/.test(c.value))) return;
         context.report({

@@ -75,7 +75,19 @@ describe('the lint rule that lets bundles drop the IAM declarations they do not 
     expect(messages).toEqual([expect.stringMatching(/must be marked \/\* @__PURE__ \*\//)]);
   });
 
+  it('refuses a shared list spread into the arguments, which esbuild would keep whole', async () => {
+    // Act
+    const messages = await unmarkedDeclarations(
+      'functions/lib/notebook/x.ts',
+      'export const stop = /* @__PURE__ */ permissionsOf(...common, stopNotebook);',
+    );
+
+    // Assess
+    expect(messages).toEqual([expect.stringMatching(/not spread/)]);
+  });
+
   it.each([
+    ['export const stop = /* @__PURE__ */ permissionsOf(common, stopNotebook);'],
     [
       "export const describe = /* @__PURE__ */ needs('sagemaker:DescribeEndpoint', 'endpoint', async () => 1);",
     ],
