@@ -116,6 +116,25 @@ describe('validation in the bundles', () => {
   });
 });
 
+describe('a module per need', () => {
+  const builtFrom = (file: string, source: string) =>
+    Object.keys(plain.get(file)!.inputs).some((path) => path.endsWith(source));
+
+  it('builds next-round without the selection module (its clients and schemas) for the one ledger read it makes', () => {
+    expect(builtFrom('functions/notebook/next-round.ts', 'functions/lib/notebook/rounds.ts')).toBe(true);
+    expect(builtFrom('functions/notebook/next-round.ts', 'functions/lib/notebook/selection.ts')).toBe(false);
+  });
+
+  it.each(['stop', 'check', 'apply-settings', 'restore', 'start', 'recover'])(
+    'builds the cycle step %s with the settings schema it reads the queue with, not the whole request',
+    (step) => {
+      const file = `functions/notebook/${step}.ts`;
+      expect(builtFrom(file, 'functions/lib/notebook/settings-schema.ts'), file).toBe(true);
+      expect(builtFrom(file, 'functions/lib/notebook/request.ts'), file).toBe(false);
+    },
+  );
+});
+
 describe('what reaches a function of caretaker.yml', () => {
   it('is never the YAML parser: the triggers read their settings as JSON from their environment', () => {
     for (const [file, output] of plain) expect(inputsFrom(output, 'yaml'), file).toEqual([]);
