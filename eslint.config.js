@@ -36,6 +36,41 @@ const BOUNDARIES = [
   },
 ];
 
+/**
+ * The IAM declarations (`needs(…)`, `permissionsOf(…)`) run at import, so esbuild keeps every one a bundle
+ * imports unless told the call is pure: marked, a function's bundle drops the gateway calls (and their SDK
+ * commands) it never uses, 3–50 KB each. Its `permissions` export is used, so it always stays.
+ */
+const DECLARATIONS = new Set(['needs', 'permissionsOf']);
+const pureDeclarations = {
+  meta: {
+    type: 'problem',
+    fixable: 'code',
+    messages: {
+      unmarked: '{{name}}(…) must be marked /* @__PURE__ */ so that bundles can drop it when unused.',
+      spread: '{{name}}(…) takes a shared list as one argument, not spread: esbuild keeps a spread operand.',
+    },
+    schema: [],
+  },
+  create(context) {
+    return {
+      CallExpression(node) {
+        if (node.callee.type !== 'Identifier' || !DECLARATIONS.has(node.callee.name)) return;
+        const spread = node.arguments.find((argument) => argument.type === 'SpreadElement');
+        if (spread) context.report({ node: spread, messageId: 'spread', data: { name: node.callee.name } });
+        const comments = context.sourceCode.getCommentsBefore(node);
+        if (comments.some((c) => c.type === 'Block' && /^\s*[#@]__PURE__\s*$/.test(c.value))) return;
+        context.report({
+          node,
+          messageId: 'unmarked',
+          data: { name: node.callee.name },
+          fix: (fixer) => fixer.insertTextBefore(node, '/* @__PURE__ */ '),
+        });
+      },
+    };
+  },
+};
+
 export default tseslint.config(
   { ignores: ['node_modules', '.serverless', '.esbuild', '.build', 'reports', 'coverage', 'dist'] },
   js.configs.recommended,
@@ -47,7 +82,8 @@ export default tseslint.config(
   },
   {
     files: ['functions/**/*.ts'],
-    rules: { 'no-console': 'error' },
+    plugins: { caretaker: { rules: { 'pure-declarations': pureDeclarations } } },
+    rules: { 'no-console': 'error', 'caretaker/pure-declarations': 'error' },
   },
   {
     files: ['bin/**/*.ts', 'deploy/**/*.ts'],

@@ -51,12 +51,16 @@ export function needs<F extends (...args: never[]) => unknown>(
   return Object.assign(fn, { permission: permissions[0]!, permissions });
 }
 
-/** The permissions of the gateway calls a step uses: one per action, with every kind declared for it. */
-export function permissionsOf(
-  ...calls: Array<{ readonly permissions: readonly Permission[] }>
-): Permission[] {
+type Call = { readonly permissions: readonly Permission[] };
+
+/**
+ * The permissions of the gateway calls a step uses: one per action, with every kind declared for it. Calls
+ * several steps share come as one list (`permissionsOf(common, stopNotebook)`), never spread into the
+ * arguments: esbuild keeps a spread's operand even of a call marked pure, and with it every call listed.
+ */
+export function permissionsOf(...calls: Array<Call | readonly Call[]>): Permission[] {
   const kinds = new Map<string, Set<ResourceKind>>();
-  for (const permission of calls.flatMap((c) => c.permissions)) {
+  for (const permission of calls.flat().flatMap((c) => c.permissions)) {
     const seen = kinds.get(permission.action) ?? new Set<ResourceKind>();
     for (const kind of permission.resources) seen.add(kind);
     kinds.set(permission.action, seen);

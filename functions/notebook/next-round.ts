@@ -1,6 +1,6 @@
 import { lambdaHandler } from '#lib/handler';
 import { ledger } from '#lib/aws/clients/ledger';
-import { nextRound, nextRoundPermissions } from '#lib/notebook/selection';
+import { nextRound, nextRoundPermissions } from '#lib/notebook/rounds';
 
 const deps = { ledger };
 

@@ -54,3 +54,45 @@ describe('the lint rules that keep the folders honest', () => {
     expect(await restrictedImports(file, code)).toEqual([]);
   });
 });
+
+async function unmarkedDeclarations(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? [])
+    .filter((m) => m.ruleId === 'caretaker/pure-declarations')
+    .map((m) => m.message);
+}
+
+describe('the lint rule that lets bundles drop the IAM declarations they do not use', () => {
+  it.each([
+    ["export const describe = needs('sagemaker:DescribeEndpoint', 'endpoint', async () => 1);"],
+    ['export const permissions = permissionsOf(describe);'],
+    ['export const byStep = { Stop: permissionsOf(describe) };'],
+  ])('refuses a declaration not marked pure: %s', async (code) => {
+    // Act
+    const messages = await unmarkedDeclarations('functions/lib/aws/x.ts', code);
+
+    // Assess
+    expect(messages).toEqual([expect.stringMatching(/must be marked \/\* @__PURE__ \*\//)]);
+  });
+
+  it('refuses a shared list spread into the arguments, which esbuild would keep whole', async () => {
+    // Act
+    const messages = await unmarkedDeclarations(
+      'functions/lib/notebook/x.ts',
+      'export const stop = /* @__PURE__ */ permissionsOf(...common, stopNotebook);',
+    );
+
+    // Assess
+    expect(messages).toEqual([expect.stringMatching(/not spread/)]);
+  });
+
+  it.each([
+    ['export const stop = /* @__PURE__ */ permissionsOf(common, stopNotebook);'],
+    [
+      "export const describe = /* @__PURE__ */ needs('sagemaker:DescribeEndpoint', 'endpoint', async () => 1);",
+    ],
+    ['export const permissions = /* @__PURE__ */ permissionsOf(describe);'],
+  ])('accepts a marked one: %s', async (code) => {
+    expect(await unmarkedDeclarations('functions/lib/aws/x.ts', code)).toEqual([]);
+  });
+});

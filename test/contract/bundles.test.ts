@@ -55,12 +55,13 @@ const clientsBuiltBy = (output: Output) =>
     ),
   );
 
-const hasTracer = (output: Output) =>
+/** The inputs a bundle takes from `node_modules/<pkg>/` (`dir` narrows to a folder of the package). */
+const inputsFrom = (output: Output, pkg: string, dir = '') =>
   // Input paths are relative to the working directory: `node_modules/…` in a checkout, `../…/node_modules/…`
   // where node_modules is a link elsewhere.
-  Object.keys(output.inputs).some((path) =>
-    /(^|\/)node_modules\/@aws-lambda-powertools\/tracer\//.test(path),
-  );
+  Object.keys(output.inputs).filter((path) => new RegExp(`(^|/)node_modules/${pkg}/${dir}`).test(path));
+
+const hasTracer = (output: Output) => inputsFrom(output, '@aws-lambda-powertools/tracer').length > 0;
 
 let plain: Map<string, Output>;
 let handlers: LoadedFunction[];
@@ -101,6 +102,53 @@ describe('the packaged bundles', () => {
       // Assess
       expect([...built].sort(), handler.file).toEqual(allowed.sort());
     }
+  });
+});
+
+describe('validation in the bundles', () => {
+  it("uses zod's small API only: the classic one (~60 KB, and schema-building at import) never reaches a function", () => {
+    for (const [file, output] of plain) expect(inputsFrom(output, 'zod', 'v4/classic/'), file).toEqual([]);
+  });
+
+  it('brings zod to the functions that validate', () => {
+    // Assess: a path that stopped matching would make the test above vacuous.
+    expect(inputsFrom(plain.get('functions/notebook/start.ts')!, 'zod', 'v4/mini/')).not.toEqual([]);
+  });
+});
+
+describe('a module per need', () => {
+  const builtFrom = (file: string, source: string) =>
+    Object.keys(plain.get(file)!.inputs).some((path) => path.endsWith(source));
+
+  it('builds next-round without the selection module (its clients and schemas) for the one ledger read it makes', () => {
+    expect(builtFrom('functions/notebook/next-round.ts', 'functions/lib/notebook/rounds.ts')).toBe(true);
+    expect(builtFrom('functions/notebook/next-round.ts', 'functions/lib/notebook/selection.ts')).toBe(false);
+  });
+
+  it.each(['stop', 'check', 'apply-settings', 'restore', 'start', 'recover'])(
+    'builds the cycle step %s with the settings schema it reads the queue with, not the whole request',
+    (step) => {
+      const file = `functions/notebook/${step}.ts`;
+      expect(builtFrom(file, 'functions/lib/notebook/settings-schema.ts'), file).toBe(true);
+      expect(builtFrom(file, 'functions/lib/notebook/request.ts'), file).toBe(false);
+    },
+  );
+});
+
+describe('what reaches a function of caretaker.yml', () => {
+  it('is never the YAML parser: the triggers read their settings as JSON from their environment', () => {
+    for (const [file, output] of plain) expect(inputsFrom(output, 'yaml'), file).toEqual([]);
+  });
+
+  it("evaluates cron only in the finding triggers, which queue a finding for its group's next window", () => {
+    // Act
+    const withCron = [...plain].filter(([, output]) => inputsFrom(output, 'croner').length > 0);
+
+    // Assess
+    expect(withCron.map(([file]) => file).sort()).toEqual([
+      'functions/triggers/from-config.ts',
+      'functions/triggers/from-finding.ts',
+    ]);
   });
 });
 

@@ -22,7 +22,7 @@ export interface AlarmView {
  * The named alarms (metric and composite) as they are now. An alarm that does not exist is simply not in
  * the answer: callers compare the names to tell "missing" from "OK".
  */
-export const describeAlarms = needs(
+export const describeAlarms = /* @__PURE__ */ needs(
   'cloudwatch:DescribeAlarms',
   'alarm',
   async (client: CloudWatchClient, names: string[]): Promise<AlarmView[]> => {
@@ -62,7 +62,7 @@ export const describeAlarms = needs(
  * The states an alarm entered between `from` and `to`, oldest first, each as the alarm looked right after
  * (so a breach that has cleared since is still told with its reason and values).
  */
-export const describeAlarmHistory = needs(
+export const describeAlarmHistory = /* @__PURE__ */ needs(
   'cloudwatch:DescribeAlarmHistory',
   'alarm',
   async (client: CloudWatchClient, name: string, from: Date, to: Date): Promise<AlarmView[]> => {

@@ -33,7 +33,7 @@ export function createEventClients(busName: string, access: CliAccess = {}) {
  * Puts events on a bus (the caretaker bus unless `busName` says otherwise), ten to a request as the API
  * allows; returns the event ids EventBridge gave them.
  */
-export const putEvents = needs(
+export const putEvents = /* @__PURE__ */ needs(
   'events:PutEvents',
   'event-bus',
   async (

@@ -29,7 +29,7 @@ async function listAll(
 }
 
 /** SageMaker's quotas with their applied values. */
-export const listSageMakerQuotas = needs(
+export const listSageMakerQuotas = /* @__PURE__ */ needs(
   'servicequotas:ListServiceQuotas',
   'account',
   (client: ServiceQuotasClient) =>
@@ -39,7 +39,7 @@ export const listSageMakerQuotas = needs(
 );
 
 /** SageMaker's quotas with AWS's default values. */
-export const listSageMakerDefaultQuotas = needs(
+export const listSageMakerDefaultQuotas = /* @__PURE__ */ needs(
   'servicequotas:ListAWSDefaultServiceQuotas',
   'account',
   (client: ServiceQuotasClient) =>

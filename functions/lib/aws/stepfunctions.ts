@@ -8,7 +8,7 @@ export type StartResult = { started: true; executionArn: string } | { started: f
  * Starts a named execution. Execution names are unique per state machine for 90 days, so starting the same
  * name again (a repeated delivery of the same event, the same finding updated) starts nothing new.
  */
-export const startExecution = needs(
+export const startExecution = /* @__PURE__ */ needs(
   'states:StartExecution',
   'state-machine',
   async (client: SFNClient, stateMachineArn: string, name: string, input: object): Promise<StartResult> => {

@@ -18,7 +18,7 @@ const NOTEBOOK_TYPE = 'sagemaker:notebook-instance';
  * The tags of notebook instances, by ARN: those carrying every tag of `tags`, or those of `arns` (100 to a
  * request). A notebook that has never been tagged is absent: it has no tags.
  */
-export const notebookTags = needs(
+export const notebookTags = /* @__PURE__ */ needs(
   'tag:GetResources',
   'account',
   async (

@@ -22,7 +22,7 @@ import {
 // The only endpoint step that validates the request with its schema: the others trust what it passed, so
 // their functions do not bundle the validation library.
 
-export const preflightPermissions = permissionsOf(
+export const preflightPermissions = /* @__PURE__ */ permissionsOf(
   describeEndpoint,
   readEndpointRecord,
   describeEndpointConfig,

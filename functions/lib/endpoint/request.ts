@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { executionNameSchema, parseOrThrow } from '../validation.ts';
 
 /**
@@ -12,14 +12,18 @@ import { executionNameSchema, parseOrThrow } from '../validation.ts';
 const resourceName = (what: string) =>
   z
     .string(`expected the ${what}`)
-    .max(63, `expected the ${what} (at most 63 characters)`)
-    .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, `expected the ${what} (letters, digits and hyphens)`);
+    .check(
+      z.maxLength(63, `expected the ${what} (at most 63 characters)`),
+      z.regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, `expected the ${what} (letters, digits and hyphens)`),
+    );
 
 const whole = (what: string, min: number, max: number) =>
   z
     .int(`expected ${what}, a whole number from ${min} to ${max}`)
-    .min(min, `expected ${what} from ${min} to ${max}`)
-    .max(max, `expected ${what} from ${min} to ${max}`);
+    .check(
+      z.gte(min, `expected ${what} from ${min} to ${max}`),
+      z.lte(max, `expected ${what} from ${min} to ${max}`),
+    );
 
 export const CAPACITY_PERCENT = 'CAPACITY_PERCENT';
 export const INSTANCE_COUNT = 'INSTANCE_COUNT';
@@ -33,17 +37,21 @@ const capacitySize = (what: string, percent: { min: number; max: number }) =>
   z
     .strictObject({
       type: z.enum([CAPACITY_PERCENT, INSTANCE_COUNT], `expected ${CAPACITY_PERCENT} or ${INSTANCE_COUNT}`),
-      value: z.int(`expected the ${what} as a whole number`).min(1, `expected a ${what} of at least 1`),
+      value: z
+        .int(`expected the ${what} as a whole number`)
+        .check(z.gte(1, `expected a ${what} of at least 1`)),
     })
-    .superRefine((size, ctx) => {
-      if (size.type === CAPACITY_PERCENT && (size.value < percent.min || size.value > percent.max)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['value'],
-          message: `expected a ${what} from ${percent.min}% to ${percent.max}% of capacity`,
-        });
-      }
-    });
+    .check(
+      z.superRefine((size, ctx) => {
+        if (size.type === CAPACITY_PERCENT && (size.value < percent.min || size.value > percent.max)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['value'],
+            message: `expected a ${what} from ${percent.min}% to ${percent.max}% of capacity`,
+          });
+        }
+      }),
+    );
 
 export type CapacitySize = z.output<ReturnType<typeof capacitySize>>;
 
@@ -60,8 +68,8 @@ export const LIMITS = {
 } as const;
 
 const blueGreenTimings = {
-  terminationWaitSeconds: terminationWaitSeconds.optional(),
-  maximumExecutionTimeoutSeconds: maximumExecutionTimeoutSeconds.optional(),
+  terminationWaitSeconds: z.optional(terminationWaitSeconds),
+  maximumExecutionTimeoutSeconds: z.optional(maximumExecutionTimeoutSeconds),
 };
 
 export const deploymentSchema = z.discriminatedUnion(
@@ -69,27 +77,27 @@ export const deploymentSchema = z.discriminatedUnion(
   [
     z.strictObject({
       strategy: z.literal('all-at-once'),
-      waitIntervalSeconds: waitIntervalSeconds.default(0),
+      waitIntervalSeconds: z._default(waitIntervalSeconds, 0),
       ...blueGreenTimings,
     }),
     z.strictObject({
       strategy: z.literal('canary'),
       canarySize: capacitySize('canary size', LIMITS.canaryPercent),
-      waitIntervalSeconds: waitIntervalSeconds.default(300),
+      waitIntervalSeconds: z._default(waitIntervalSeconds, 300),
       ...blueGreenTimings,
     }),
     z.strictObject({
       strategy: z.literal('linear'),
       linearStepSize: capacitySize('linear step size', LIMITS.linearPercent),
-      waitIntervalSeconds: waitIntervalSeconds.default(300),
+      waitIntervalSeconds: z._default(waitIntervalSeconds, 300),
       ...blueGreenTimings,
     }),
     z.strictObject({
       strategy: z.literal('rolling'),
       maximumBatchSize: capacitySize('batch size', LIMITS.rollingPercent),
-      rollbackMaximumBatchSize: capacitySize('rollback batch size', LIMITS.rollbackBatchPercent).optional(),
-      waitIntervalSeconds: waitIntervalSeconds.default(300),
-      maximumExecutionTimeoutSeconds: maximumExecutionTimeoutSeconds.optional(),
+      rollbackMaximumBatchSize: z.optional(capacitySize('rollback batch size', LIMITS.rollbackBatchPercent)),
+      waitIntervalSeconds: z._default(waitIntervalSeconds, 300),
+      maximumExecutionTimeoutSeconds: z.optional(maximumExecutionTimeoutSeconds),
     }),
   ],
   { error: 'expected strategy all-at-once, canary, linear or rolling' },
@@ -103,28 +111,31 @@ export type TreatMissingDataAs = (typeof TREAT_MISSING_DATA)[number];
 
 const alarmName = z
   .string('expected a CloudWatch alarm name')
-  .min(1, 'expected a CloudWatch alarm name')
-  .max(255, 'expected an alarm name of at most 255 characters');
+  .check(
+    z.minLength(1, 'expected a CloudWatch alarm name'),
+    z.maxLength(255, 'expected an alarm name of at most 255 characters'),
+  );
 
 const detailShape = {
   endpointName: resourceName('endpoint name'),
   targetEndpointConfigName: resourceName('endpoint configuration name'),
   deployment: deploymentSchema,
-  alarms: z
-    .array(alarmName, 'expected a list of 1 to 10 alarm names')
-    .min(1, 'expected 1 to 10 alarm names (SageMaker rolls back on them; the bake watches them)')
-    .max(10, 'expected 1 to 10 alarm names (the AutoRollbackConfiguration limit)')
-    .refine((names) => new Set(names).size === names.length, 'expected each alarm once'),
+  alarms: z.array(alarmName, 'expected a list of 1 to 10 alarm names').check(
+    z.minLength(1, 'expected 1 to 10 alarm names (SageMaker rolls back on them; the bake watches them)'),
+    z.maxLength(10, 'expected 1 to 10 alarm names (the AutoRollbackConfiguration limit)'),
+    z.refine((names) => new Set(names).size === names.length, 'expected each alarm once'),
+  ),
   /** How long caretaker watches the alarms after SageMaker's own deployment has ended. */
-  bakeSeconds: whole('a bake time in seconds', 0, 86_400).default(600),
+  bakeSeconds: z._default(whole('a bake time in seconds', 0, 86_400), 600),
   /** How many of this endpoint's configurations to keep; the live one and the rollback target always stay. */
-  retainConfigs: whole('a number of configurations to keep', 1, 100).default(3),
+  retainConfigs: z._default(whole('a number of configurations to keep', 1, 100), 3),
   /** What an alarm in INSUFFICIENT_DATA (no traffic) means for the bake. */
-  treatMissingDataAs: z
-    .enum(TREAT_MISSING_DATA, `expected one of ${TREAT_MISSING_DATA.join(', ')}`)
-    .default('inconclusive'),
-  requestedBy: z.string().min(1).max(256).optional(),
-  reason: z.string().min(1).max(1024).optional(),
+  treatMissingDataAs: z._default(
+    z.enum(TREAT_MISSING_DATA, `expected one of ${TREAT_MISSING_DATA.join(', ')}`),
+    'inconclusive',
+  ),
+  requestedBy: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  reason: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
 };
 
 export const endpointUpdateDetailSchema = z.strictObject(detailShape);

@@ -169,7 +169,7 @@ async function updateToward(
   }
 }
 
-export const startUpdatePermissions = permissionsOf(
+export const startUpdatePermissions = /* @__PURE__ */ permissionsOf(
   holdEndpoint,
   updateEndpoint,
   describeEndpoint,
@@ -283,7 +283,7 @@ async function tagDeployed(
   }
 }
 
-export const checkDeploymentPermissions = permissionsOf(
+export const checkDeploymentPermissions = /* @__PURE__ */ permissionsOf(
   describeEndpoint,
   readEndpointRecord,
   describeAlarmHistory,
@@ -358,7 +358,7 @@ export async function checkDeployment(
   }
 }
 
-export const watchAlarmsPermissions = permissionsOf(describeAlarms, readEndpointRecord);
+export const watchAlarmsPermissions = /* @__PURE__ */ permissionsOf(describeAlarms, readEndpointRecord);
 
 /**
  * One look at the alarms during the bake. The alarms' current states come from DescribeAlarms; an ALARM
@@ -422,7 +422,7 @@ export async function watchAlarms(
   }
 }
 
-export const rollbackPermissions = permissionsOf(describeEndpoint, updateEndpoint);
+export const rollbackPermissions = /* @__PURE__ */ permissionsOf(describeEndpoint, updateEndpoint);
 
 /**
  * Caretaker's own rollback, for an alarm after SageMaker's guardrail window: UpdateEndpoint back to the
@@ -484,7 +484,7 @@ export async function rollback(
   return { ...state, next: NEXT.waitForRollback, wait: POLL_SECONDS, rollbackStartedAt: iso(now), deadline };
 }
 
-export const recoverPermissions = permissionsOf(describeEndpoint);
+export const recoverPermissions = /* @__PURE__ */ permissionsOf(describeEndpoint);
 
 /** Where a failed step goes back to: the wait before the same look, so the step judges again. */
 const RETURN_TO: Partial<Record<EndpointNext, EndpointNext>> = {
@@ -553,7 +553,7 @@ export interface EndpointUpdateOutput {
   executionEnded?: string;
 }
 
-export const finalizePermissions = permissionsOf(
+export const finalizePermissions = /* @__PURE__ */ permissionsOf(
   recordVerdict,
   readVerdict,
   describeEndpoint,
@@ -872,7 +872,7 @@ async function prune(
   return result;
 }
 
-export const recordAlarmPermissions = permissionsOf(recordEndpointAlarm);
+export const recordAlarmPermissions = /* @__PURE__ */ permissionsOf(recordEndpointAlarm);
 
 interface AlarmStateChange {
   time?: string;

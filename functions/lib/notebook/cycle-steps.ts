@@ -27,7 +27,7 @@ import {
   type WindowTerms,
 } from './cycle.ts';
 import { ERROR_OUTCOMES } from './outcomes.ts';
-import { readQueued } from './request.ts';
+import { readQueued } from './settings-schema.ts';
 
 /**
  * The cycle steps: each moves one notebook's cycle forward by one decision (cycle.ts decides, these act). A
@@ -149,12 +149,12 @@ const common = [
 
 /** Each step's permissions: what every step reads and writes, and its own change. */
 export const cyclePermissions: Record<CycleStep, ReturnType<typeof permissionsOf>> = {
-  Stop: permissionsOf(...common, stopNotebook),
-  Check: permissionsOf(...common, startNotebook),
-  ApplySettings: permissionsOf(...common, updateNotebook),
-  Restore: permissionsOf(...common, updateNotebook),
-  Start: permissionsOf(...common, startNotebook),
-  Recover: permissionsOf(...common, startNotebook, updateNotebook),
+  Stop: /* @__PURE__ */ permissionsOf(common, stopNotebook),
+  Check: /* @__PURE__ */ permissionsOf(common, startNotebook),
+  ApplySettings: /* @__PURE__ */ permissionsOf(common, updateNotebook),
+  Restore: /* @__PURE__ */ permissionsOf(common, updateNotebook),
+  Start: /* @__PURE__ */ permissionsOf(common, startNotebook),
+  Recover: /* @__PURE__ */ permissionsOf(common, startNotebook, updateNotebook),
 };
 
 /** Moves one notebook's cycle forward by one decision, as `step`; see the file's opening comment. */

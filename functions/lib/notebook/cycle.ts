@@ -6,7 +6,7 @@
  */
 import type { NotebookSettings } from '../aws/sagemaker/notebooks.ts';
 import type { NotebookResult, Outcome } from './outcomes.ts';
-import type { QueuedSettings } from './request.ts';
+import type { QueuedSettings } from './settings-schema.ts';
 import { desiredSettings, isEmptyChange, restoreChange, settingsChange } from './settings.ts';
 
 /**

@@ -52,7 +52,7 @@ export interface PatchOutput {
   errors?: FieldIssue[];
 }
 
-export const reportPermissions = permissionsOf(
+export const reportPermissions = /* @__PURE__ */ permissionsOf(
   readWindow,
   readRound,
   readResults,

@@ -1,54 +1,32 @@
-import * as z from 'zod';
-import { NOTEBOOK_INSTANCE_TYPES, PLATFORM_IDENTIFIERS } from '../aws/sagemaker/notebooks.ts';
+import * as z from 'zod/mini';
 import { executionNameSchema, parseOrThrow } from '../validation.ts';
+import { settingsRequestSchema } from './settings-schema.ts';
 
-/** The settings a request may change on a stopped notebook (zod-free logic lives in settings.ts). */
-export const settingsRequestSchema = z
-  .strictObject({
-    lifecycleConfigName: z
-      .string()
-      .regex(
-        /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/,
-        'expected a lifecycle configuration name (letters, digits, hyphens)',
-      )
-      .max(63)
-      .optional(),
-    disassociateLifecycleConfig: z
-      .literal(true, 'expected true (detach the lifecycle configuration)')
-      .optional(),
-    instanceType: z
-      .string()
-      .refine(
-        (type) => NOTEBOOK_INSTANCE_TYPES.includes(type),
-        'expected a notebook instance type the API accepts, such as ml.t3.medium',
-      )
-      .optional(),
-    rootAccess: z.enum(['Enabled', 'Disabled'], 'expected Enabled or Disabled').optional(),
-    volumeSizeInGB: z.int('expected a whole number of GB').min(5).max(16384).optional(),
-    minimumInstanceMetadataServiceVersion: z.enum(['1', '2'], 'expected "1" or "2"').optional(),
-    platformIdentifier: z
-      .enum(PLATFORM_IDENTIFIERS, `expected one of ${PLATFORM_IDENTIFIERS.join(', ')}`)
-      .optional(),
-  })
-  .refine((s) => !(s.lifecycleConfigName && s.disassociateLifecycleConfig), {
-    path: ['disassociateLifecycleConfig'],
-    message: 'cannot both set lifecycleConfigName and detach the lifecycle configuration',
-  });
-
-export type SettingsRequest = z.output<typeof settingsRequestSchema>;
+// The triggers start workflows with these (the only notebook module they may import).
+export {
+  mergeQueued,
+  readQueued,
+  settingsRequestSchema,
+  type QueuedSettings,
+  type SettingsRequest,
+} from './settings-schema.ts';
 
 const notebookName = z
   .string()
-  .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'expected a notebook instance name (letters, digits, hyphens)')
-  .max(63);
+  .check(
+    z.regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'expected a notebook instance name (letters, digits, hyphens)'),
+    z.maxLength(63),
+  );
 
 export const targetsSchema = z.union(
   [
-    z.strictObject({ names: z.array(notebookName).min(1, 'expected at least one name').max(10_000) }),
+    z.strictObject({
+      names: z.array(notebookName).check(z.minLength(1, 'expected at least one name'), z.maxLength(10_000)),
+    }),
     z.strictObject({
       tags: z
-        .record(z.string().min(1).max(128), z.string().max(256))
-        .refine((t) => Object.keys(t).length > 0, 'expected at least one tag'),
+        .record(z.string().check(z.minLength(1), z.maxLength(128)), z.string().check(z.maxLength(256)))
+        .check(z.refine((t) => Object.keys(t).length > 0, 'expected at least one tag')),
     }),
   ],
   'expected either {names: [...]} or {tags: {key: value}}',
@@ -57,45 +35,48 @@ export const targetsSchema = z.union(
 const MAX_ERRORS_EXPECTED = 'expected a count (0, 1, 2, …) or a percentage from 0% to 100% such as "10%"';
 const maxErrorsSchema = z.union(
   [
-    z.int(MAX_ERRORS_EXPECTED).min(0, MAX_ERRORS_EXPECTED),
-    z.string().regex(/^(100|[1-9]?[0-9])%$/, MAX_ERRORS_EXPECTED),
+    z.int(MAX_ERRORS_EXPECTED).check(z.gte(0, MAX_ERRORS_EXPECTED)),
+    z.string().check(z.regex(/^(100|[1-9]?[0-9])%$/, MAX_ERRORS_EXPECTED)),
   ],
   MAX_ERRORS_EXPECTED,
 );
 
+const seconds = (min: number, max: number, byDefault: number) =>
+  z._default(z.int().check(z.gte(min), z.lte(max)), byDefault);
+
 export const policySchema = z.strictObject({
-  maxConcurrency: z.int('expected a whole number').min(1).max(1000).default(10),
-  maxErrors: maxErrorsSchema.default('10%'),
-  exemptTag: z.string().min(1).max(128).default('caretaker:exempt'),
-  includeStopped: z.boolean().default(true),
+  maxConcurrency: z._default(z.int('expected a whole number').check(z.gte(1), z.lte(1000)), 10),
+  maxErrors: z._default(maxErrorsSchema, '10%'),
+  exemptTag: z._default(z.string().check(z.minLength(1), z.maxLength(128)), 'caretaker:exempt'),
+  includeStopped: z._default(z.boolean(), true),
   /**
    * Set by the finding triggers when every control they remediate is one that exemptions never cover
    * (`caretaker.yml` `exemptions.neverCover`, default SageMaker.3): exempt notebooks are patched too. A
    * person's request cannot set it (`Notebook Patch Requested` has no such field).
    */
-  overridesExemption: z.boolean().default(false),
-  dryRun: z.boolean().default(false),
+  overridesExemption: z._default(z.boolean(), false),
+  dryRun: z._default(z.boolean(), false),
   /** No notebook is stopped after this time (ISO 8601); running cycles finish. */
-  deadline: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time' }).optional(),
+  deadline: z.optional(z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time' })),
   /** How long a stop and a start usually take here: the first poll comes then, later ones every 30 s. */
-  expectedStopSeconds: z.int().min(10).max(1800).default(90),
-  expectedStartSeconds: z.int().min(10).max(1800).default(300),
+  expectedStopSeconds: seconds(10, 1800, 90),
+  expectedStartSeconds: seconds(10, 1800, 300),
   /** A notebook still `Stopping`/`Pending` after this long is given up on and reported. */
-  stopTimeoutSeconds: z.int().min(60).max(7200).default(900),
-  startTimeoutSeconds: z.int().min(60).max(7200).default(1200),
+  stopTimeoutSeconds: seconds(60, 7200, 900),
+  startTimeoutSeconds: seconds(60, 7200, 1200),
 });
 
 export const patchRequestSchema = z.strictObject({
   requestId: executionNameSchema,
   reason: z.enum(['schedule', 'finding', 'request', 'audit']),
   source: z.looseObject({
-    kind: z.string().min(1),
-    id: z.string().optional(),
-    requestedBy: z.string().optional(),
+    kind: z.string().check(z.minLength(1)),
+    id: z.optional(z.string()),
+    requestedBy: z.optional(z.string()),
   }),
   targets: targetsSchema,
-  settings: settingsRequestSchema.default({}),
-  policy: policySchema.default(policySchema.parse({})),
+  settings: z._default(settingsRequestSchema, {}),
+  policy: z._default(policySchema, z.parse(policySchema, {})),
 });
 
 export type PatchRequest = z.output<typeof patchRequestSchema>;
@@ -114,48 +95,4 @@ export function parsePatchRequest(input: unknown): PatchRequest {
 export function toleratedFailures(maxErrors: number | string, notebooks: number): number {
   if (typeof maxErrors === 'number') return maxErrors;
   return Math.floor((Number(maxErrors.slice(0, -1)) / 100) * notebooks);
-}
-
-/**
- * Settings findings asked for, queued on a notebook's ledger page for its patch group's next window
- * (`findings: next-window` in caretaker.yml): that window applies them with its own (a cycle of the group
- * merges them into what it wants for this notebook), and the queue is cleared once they are in effect.
- */
-export interface QueuedSettings {
-  group: string;
-  settings: SettingsRequest;
-  findingIds: string[];
-  /** When the first of them was queued (ISO 8601). */
-  queuedAt: string;
-}
-
-const queuedSchema = z.looseObject({
-  group: z.string().min(1),
-  settings: settingsRequestSchema,
-  findingIds: z.array(z.string()),
-  queuedAt: z.string(),
-});
-
-/** What is queued on a page, if it reads as queued settings (anything else is left to be overwritten). */
-export function readQueued(value: unknown): QueuedSettings | undefined {
-  const parsed = queuedSchema.safeParse(value);
-  return parsed.success ? (parsed.data as QueuedSettings) : undefined;
-}
-
-/**
- * The queue once `more` joins what is there: the settings merged (the later finding wins a setting both
- * name), the findings listed once, the first queuing time kept. A queue for another group is replaced.
- *
- * @example mergeQueued(undefined, { group: 'weekly', settings: { rootAccess: 'Disabled' }, findingIds: ['f1'], queuedAt: t }).settings
- *   // → { rootAccess: 'Disabled' }
- */
-export function mergeQueued(value: unknown, more: QueuedSettings): QueuedSettings {
-  const queued = readQueued(value);
-  if (!queued || queued.group !== more.group) return more;
-  return {
-    group: more.group,
-    settings: { ...queued.settings, ...more.settings },
-    findingIds: [...new Set([...queued.findingIds, ...more.findingIds])],
-    queuedAt: queued.queuedAt,
-  };
 }

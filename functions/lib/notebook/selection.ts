@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { LedgerClients } from '../aws/ledger/client.ts';
-import { putWindow, putWindowItems, readNotebooks, readRound } from '../aws/ledger/notebooks.ts';
+import { putWindow, putWindowItems, readNotebooks } from '../aws/ledger/notebooks.ts';
 import {
   describeNotebook,
   lifecycleConfigExists,
@@ -17,6 +17,7 @@ import { planNeedsLook, planWindowEntries, type PlanEntry, type PlanFacts } from
 import { bounded } from './report.ts';
 import { parsePatchRequest, toleratedFailures, type PatchRequest } from './request.ts';
 import { desiredSettings } from './settings.ts';
+import { roundAt, type Round } from './rounds.ts';
 import { planTargets, type Candidate } from './targets.ts';
 
 /**
@@ -56,7 +57,7 @@ export interface Selection {
   /** The terms every cycle of the window runs under (the Map hands them to each child). */
   window: WindowTerms;
   /** The names of the round the Map runs now, and the index of the next round, if any. */
-  round?: { index: number; names: string[]; next?: number };
+  round?: Round;
   rounds: number;
   planned: number;
   skipped: number;
@@ -67,7 +68,7 @@ export interface Selection {
   rejected?: FieldIssue[];
 }
 
-export const selectTargetsPermissions = permissionsOf(
+export const selectTargetsPermissions = /* @__PURE__ */ permissionsOf(
   listNotebooks,
   describeNotebook,
   notebookTags,
@@ -119,7 +120,7 @@ export async function selectTargets(
   return {
     ...base,
     dryRun: false,
-    ...(rounds.length > 0 ? { round: roundOf(rounds, 0) } : {}),
+    ...(rounds.length > 0 ? { round: roundAt(0, rounds[0]!, rounds.length) } : {}),
   };
 }
 
@@ -280,21 +281,4 @@ export function cutIntoRounds(names: readonly string[], bytes = ROUND_BYTES): st
   }
   if (current.length > 0) rounds.push(current);
   return rounds;
-}
-
-const roundOf = (rounds: string[][], index: number) => ({
-  index,
-  names: rounds[index] ?? [],
-  ...(index + 1 < rounds.length ? { next: index + 1 } : {}),
-});
-
-export const nextRoundPermissions = permissionsOf(readRound);
-
-/** The next round of a plan too large for one state payload. */
-export async function nextRound(
-  input: { requestId: string; index: number; rounds: number },
-  deps: Pick<NotebookDeps, 'ledger'>,
-): Promise<NonNullable<Selection['round']>> {
-  const names = await readRound(deps.ledger, input.requestId, input.index);
-  return { index: input.index, names, ...(input.index + 1 < input.rounds ? { next: input.index + 1 } : {}) };
 }

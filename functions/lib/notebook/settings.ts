@@ -1,5 +1,5 @@
 import type { NotebookSettings } from '../aws/sagemaker/notebooks.ts';
-import type { SettingsRequest } from './request.ts';
+import type { SettingsRequest } from './settings-schema.ts';
 
 /** The requested settings expressed as target values (detach = lifecycle config `null`). */
 export function desiredSettings(request: SettingsRequest): NotebookSettings {

@@ -7,19 +7,19 @@ import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { LedgerClients } from '../aws/ledger/client.ts';
 import { readNotebooks } from '../aws/ledger/notebooks.ts';
 import { notebookTags } from '../aws/tagging.ts';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { putEvents, type EventClients, type OutgoingEvent } from '../aws/eventbridge.ts';
 import { listNotebooks } from '../aws/sagemaker/notebooks.ts';
 import { startExecution } from '../aws/stepfunctions.ts';
 import { permissionsOf } from '../iam.ts';
 import { parseOrThrow } from '../validation.ts';
-import type { CaretakerConfig, PatchGroup } from './caretaker-config.ts';
+import type { CaretakerConfig, PatchGroup } from './config-sections.ts';
 import { DEFAULT_TRIGGER_SETTINGS } from './settings.ts';
 import { endlessExemptions, exemptEvents, type EndlessExemption } from './exempt-report.ts';
 import type { NotebookPatchRequest } from './findings.ts';
 import { isTargeted } from './groups.ts';
 import type { TriggerResult } from './result.ts';
-import { overdueNotebooks, windowExecutionName, type OverdueNotebook } from './schedule.ts';
+import { overdueNotebooks, windowExecutionName, type OverdueNotebook } from './patch-windows.ts';
 import { startRequests, type TriggerDeps } from './start.ts';
 import { groupNameSchema, modePolicy, SCHEDULED_TIME, scheduledTimeSchema } from './windows.ts';
 
@@ -77,14 +77,14 @@ const auditInputSchema = z.strictObject({
     z.looseObject({
       name: groupNameSchema,
       targets: z.union([
-        z.strictObject({ names: z.array(z.string()).min(1) }),
+        z.strictObject({ names: z.array(z.string()).check(z.minLength(1)) }),
         z.strictObject({ tags: z.record(z.string(), z.string()) }),
       ]),
-      maxDaysWithoutRestart: z.int().min(1),
+      maxDaysWithoutRestart: z.int().check(z.gte(1)),
       auditStartsPatch: z.boolean(),
       // Checked in full by the patch request they end up in.
-      settings: z.record(z.string(), z.unknown()).default({}) as z.ZodType<AuditGroup['settings']>,
-      policy: z.record(z.string(), z.unknown()).default({}) as z.ZodType<AuditGroup['policy']>,
+      settings: z._default(z.record(z.string(), z.unknown()), {}) as z.ZodMiniType<AuditGroup['settings']>,
+      policy: z._default(z.record(z.string(), z.unknown()), {}) as z.ZodMiniType<AuditGroup['policy']>,
     }),
   ),
 });
@@ -154,7 +154,7 @@ export function overdueEvents(
   }));
 }
 
-export const auditPermissions = permissionsOf(
+export const auditPermissions = /* @__PURE__ */ permissionsOf(
   listNotebooks,
   notebookTags,
   readNotebooks,

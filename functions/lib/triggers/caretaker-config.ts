@@ -11,34 +11,23 @@ import * as z from 'zod';
 import { ValidationError, type FieldIssue } from '../errors.ts';
 import { settingsRequestSchema, targetsSchema } from '../notebook/request.ts';
 import {
-  DEFAULT_REQUEST_LIMITS,
-  ENDPOINT_STRATEGIES,
-  type AllowedSettings,
-  type RequestLimits,
-} from './request-limits.ts';
+  DEFAULT_EXEMPT_TAG,
+  DEFAULT_FINDING_ACTION,
+  DEFAULT_MODE,
+  DEFAULT_NEVER_COVERED,
+  exemptionsSchema,
+  FINDING_ACTIONS,
+  maxErrorsSchema,
+  MODES,
+  requestsSchema,
+  resolveRequestLimits,
+  type CaretakerConfig,
+  type PatchGroup,
+} from './config-sections.ts';
 import { cronProblem, isTimeZone, toSchedulerExpression } from './schedule.ts';
 import { toFieldIssues } from '../validation.ts';
 
-/** The exempt tag of a deployment whose caretaker.yml names none. */
-export const DEFAULT_EXEMPT_TAG = 'caretaker:exempt';
-
-/**
- * `mode`: `act` carries windows and findings out; `observe` changes nothing on its own: every window (the
- * schedules' and the audit's) runs as a dry run and reports its plan, and findings become `Finding Noted`
- * events. A caretaker.yml that does not say is `observe`: a first deployment only shows what it would do.
- */
-export const MODES = ['observe', 'act'] as const;
-export type Mode = (typeof MODES)[number];
-export const DEFAULT_MODE: Mode = 'observe';
-
-/**
- * A patch group's `findings`: what a Security Hub or Config finding about one of its notebooks does (in `act`
- * mode). `immediate` patches it now; `next-window` queues the settings in the ledger for the group's next
- * window, which applies them; `report-only` notes the finding and changes nothing.
- */
-export const FINDING_ACTIONS = ['immediate', 'next-window', 'report-only'] as const;
-export type FindingAction = (typeof FINDING_ACTIONS)[number];
-export const DEFAULT_FINDING_ACTION: FindingAction = 'immediate';
+export type { CaretakerConfig, Mode, PatchGroup } from './config-sections.ts';
 
 const BUILT_IN = {
   flexibleWindowMinutes: 0,
@@ -65,14 +54,9 @@ const cronSchema = z.string().superRefine((cron, ctx) => {
     });
 });
 
-const maxErrorsSchema = z.union(
-  [z.int().min(0), z.string().regex(/^(100|[1-9]?[0-9])%$/)],
-  'expected a count (0, 1, 2, …) or a percentage such as "10%"',
-);
-
 const policySchema = z.strictObject({
   maxConcurrency: z.int('expected a whole number').min(1).max(1000).optional(),
-  maxErrors: maxErrorsSchema.optional(),
+  maxErrors: z.optional(maxErrorsSchema),
   exemptTag: z.string().min(1).max(128).optional(),
   includeStopped: z.boolean().optional(),
 });
@@ -96,7 +80,7 @@ const groupSchema = z.strictObject({
     flexibleWindowMinutes: flexibleWindowSchema.optional(),
   }),
   policy: policySchema.optional(),
-  settings: settingsRequestSchema.optional(),
+  settings: z.optional(settingsRequestSchema),
   maxDaysWithoutRestart: maxDaysSchema.optional(),
   auditStartsPatch: z.boolean().optional(),
   targetPlatform: z
@@ -117,58 +101,6 @@ const principalArnSchema = z
     'expected an IAM role or user ARN such as arn:aws:iam::111122223333:role/SecurityTeam (a trailing * matches the end of the name)',
   );
 
-const settingShape = settingsRequestSchema.shape;
-const allowed = <T extends z.ZodType>(value: T) =>
-  z.array(value, 'expected the list of values a request may ask for ([] = none)');
-
-const endpointNameSchema = z
-  .string()
-  .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'expected an endpoint name (letters, digits, hyphens)')
-  .max(63);
-
-/** `requests`: what a person's request may ask for; each key left out keeps its default. */
-export const requestsSchema = z.strictObject({
-  settings: z
-    .strictObject({
-      lifecycleConfigName: allowed(settingShape.lifecycleConfigName.unwrap()).optional(),
-      disassociateLifecycleConfig: allowed(settingShape.disassociateLifecycleConfig.unwrap()).optional(),
-      instanceType: allowed(settingShape.instanceType.unwrap()).optional(),
-      rootAccess: allowed(settingShape.rootAccess.unwrap()).optional(),
-      volumeSizeInGB: allowed(settingShape.volumeSizeInGB.unwrap()).optional(),
-      minimumInstanceMetadataServiceVersion: allowed(
-        settingShape.minimumInstanceMetadataServiceVersion.unwrap(),
-      ).optional(),
-      platformIdentifier: allowed(settingShape.platformIdentifier.unwrap()).optional(),
-    })
-    .optional(),
-  maxConcurrency: z.int('expected a whole number').min(1).max(1000).optional(),
-  maxErrors: maxErrorsSchema.optional(),
-  endpoints: z
-    .strictObject({
-      names: z.array(endpointNameSchema).min(1, 'expected at least one endpoint name').optional(),
-      tags: z
-        .record(z.string().min(1).max(128), z.string().max(256))
-        .refine((t) => Object.keys(t).length > 0, 'expected at least one tag')
-        .optional(),
-      strategies: z
-        .array(z.enum(ENDPOINT_STRATEGIES, `expected one of ${ENDPOINT_STRATEGIES.join(', ')}`))
-        .min(1, 'expected at least one strategy')
-        .optional(),
-    })
-    .refine((e) => !(e.names && e.tags), 'expected names or tags, not both')
-    .optional(),
-});
-
-/** `exemptions`: the Security Hub controls whose remediation patches exempt notebooks too. */
-export const exemptionsSchema = z.strictObject({
-  neverCover: z
-    .array(z.string().regex(/^SageMaker\.[0-9]+$/, 'expected a Security Hub control id such as SageMaker.3'))
-    .optional(),
-});
-
-/** The controls an exemption never covers when `caretaker.yml` does not say: root access. */
-export const DEFAULT_NEVER_COVERED = ['SageMaker.3'];
-
 const configSchema = z.strictObject({
   mode: z.enum(MODES, `expected observe (change nothing, report what would be done) or act`).optional(),
   defaults: z
@@ -182,62 +114,9 @@ const configSchema = z.strictObject({
     .optional(),
   patchGroups: z.array(groupSchema).min(1, 'expected at least one patch group'),
   requesters: z.array(principalArnSchema, 'expected a list of IAM role or user ARNs').optional(),
-  requests: requestsSchema.optional(),
-  exemptions: exemptionsSchema.optional(),
+  requests: z.optional(requestsSchema),
+  exemptions: z.optional(exemptionsSchema),
 });
-
-export interface PatchGroup {
-  name: string;
-  targets: { names: string[] } | { tags: Record<string, string> };
-  schedule: {
-    cron: string;
-    timezone: string;
-    flexibleWindowMinutes: number;
-    /** The same schedule as EventBridge Scheduler's `cron(…)` expression. */
-    expression: string;
-  };
-  policy: { maxConcurrency: number; maxErrors: number | string; exemptTag: string; includeStopped: boolean };
-  settings: z.output<typeof settingsRequestSchema>;
-  maxDaysWithoutRestart: number;
-  auditStartsPatch: boolean;
-  /** Set = opted in to moving notebooks to this platform when SageMaker.8 fails. */
-  targetPlatform?: string;
-  /** What a finding about one of its notebooks does in `act` mode. */
-  findings: FindingAction;
-}
-
-export interface CaretakerConfig {
-  /** `observe`: windows are dry runs and findings are noted; `act`: caretaker carries them out. */
-  mode: Mode;
-  patchGroups: PatchGroup[];
-  /** The IAM principals that may put `caretaker.requests` events on the bus; none by default. */
-  requesters: string[];
-  /** What a request may ask for. */
-  requests: RequestLimits;
-  /** The deployment's exempt tag (`defaults.policy.exemptTag`): requests may not choose another. */
-  exemptTag: string;
-  /** Controls whose remediation patches exempt notebooks too. */
-  neverCovered: string[];
-}
-
-/**
- * The request limits a `requests` section gives, each key left out taking its default.
- *
- * @example resolveRequestLimits({ maxConcurrency: 20 }).settings.rootAccess // → ['Disabled']
- */
-export function resolveRequestLimits(requests: z.output<typeof requestsSchema> = {}): RequestLimits {
-  const limits: RequestLimits = {
-    settings: { ...DEFAULT_REQUEST_LIMITS.settings, ...(requests.settings as AllowedSettings | undefined) },
-    maxConcurrency: requests.maxConcurrency ?? DEFAULT_REQUEST_LIMITS.maxConcurrency,
-    maxErrors: requests.maxErrors ?? DEFAULT_REQUEST_LIMITS.maxErrors,
-    endpoints: {
-      strategies: requests.endpoints?.strategies ?? DEFAULT_REQUEST_LIMITS.endpoints.strategies,
-    },
-  };
-  if (requests.endpoints?.names) limits.endpoints.names = requests.endpoints.names;
-  if (requests.endpoints?.tags) limits.endpoints.tags = requests.endpoints.tags;
-  return limits;
-}
 
 function fail(fileName: string, issues: FieldIssue[]): never {
   const error = new ValidationError(issues, { resource: fileName });

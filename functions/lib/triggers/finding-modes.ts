@@ -11,7 +11,7 @@
  */
 import type { OutgoingEvent } from '../aws/eventbridge.ts';
 import type { QueuedSettings } from '../notebook/request.ts';
-import type { FindingAction } from './caretaker-config.ts';
+import type { FindingAction } from './config-sections.ts';
 import type { NotebookPatchRequest } from './findings.ts';
 import { isTargeted } from './groups.ts';
 import { nextWindows } from './schedule.ts';

@@ -5,7 +5,7 @@
  *
  * lib/triggers — what starts workflows: findings and Config (this file), schedules (`windows.ts`,
  * `schedule.ts`), the audit (`audit.ts`), people's requests (`requests.ts`) and `caretaker.yml`
- * (`caretaker-config.ts`). It may import the notebook and endpoint request schemas (`../notebook/request.ts`,
+ * (`caretaker-config.ts` reads it, `config-sections.ts` is what reaches the functions). It may import the notebook and endpoint request schemas (`../notebook/request.ts`,
  * `../endpoint/request.ts`: what it starts workflows with), the gateways and the shared core; nothing
  * else of another domain.
  */
@@ -54,13 +54,13 @@ export type FindingDeps = TriggerDeps &
     ledger: LedgerClients;
   };
 
-export const fromFindingPermissions = permissionsOf(
+export const fromFindingPermissions = /* @__PURE__ */ permissionsOf(
   startExecution,
   putEvents,
   listNotebookTags,
   queueOnNotebook,
 );
-export const fromConfigPermissions = permissionsOf(
+export const fromConfigPermissions = /* @__PURE__ */ permissionsOf(
   startExecution,
   putEvents,
   listNotebookTags,

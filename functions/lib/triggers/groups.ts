@@ -1,5 +1,5 @@
 /** Which notebooks a patch group targets: one rule for the audit and the finding triggers. */
-import type { PatchGroup } from './caretaker-config.ts';
+import type { PatchGroup } from './config-sections.ts';
 
 /**
  * Whether a group's targets take a notebook: named, or carrying every tag the group asks for.

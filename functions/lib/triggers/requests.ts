@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { parseEndpointUpdateRequest, type EndpointUpdateRequest } from '../endpoint/request.ts';
 import { ValidationError, type FieldIssue } from '../errors.ts';
 import { putEvents, type EventClients } from '../aws/eventbridge.ts';
@@ -37,16 +37,16 @@ import { parseOrThrow } from '../validation.ts';
 export const REQUEST_SOURCE = 'caretaker.requests';
 
 export const patchRequestedDetailSchema = z.strictObject({
-  requestedBy: z.string().min(1, 'expected who asks (a user or team name)').max(256),
-  reason: z.string().min(1, 'expected why (a ticket, a CVE)').max(1024),
+  requestedBy: z.string().check(z.minLength(1, 'expected who asks (a user or team name)'), z.maxLength(256)),
+  reason: z.string().check(z.minLength(1, 'expected why (a ticket, a CVE)'), z.maxLength(1024)),
   targets: targetsSchema,
-  settings: settingsRequestSchema.optional(),
+  settings: z.optional(settingsRequestSchema),
   // Whether an exemption is overridden is for the finding triggers to say, never for a person.
-  policy: policySchema.omit({ overridesExemption: true }).optional(),
+  policy: z.optional(z.omit(policySchema, { overridesExemption: true })),
 });
 
 const envelopeSchema = z.looseObject({
-  id: z.string().optional(),
+  id: z.optional(z.string()),
   source: z.literal(REQUEST_SOURCE),
   'detail-type': z.string(),
   detail: z.record(z.string(), z.unknown(), 'expected an object'),
@@ -163,7 +163,11 @@ const kinds = new Map<string, RequestKind>([
   ],
 ]);
 
-export const fromRequestPermissions = permissionsOf(startExecution, putEvents, listEndpointTags);
+export const fromRequestPermissions = /* @__PURE__ */ permissionsOf(
+  startExecution,
+  putEvents,
+  listEndpointTags,
+);
 
 /**
  * The `Request Rejected` event: which request, who it says asked, and every problem, as a bounded and

@@ -5,7 +5,7 @@
  * group says). The deployment writes them into the functions' environment from the file, as it writes the
  * schedules' inputs; the sandbox does the same from its `--config`. No function reads the file.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors.ts';
 import { targetsSchema } from '../notebook/request.ts';
 import { toFieldIssues } from '../validation.ts';
@@ -22,7 +22,7 @@ import {
   resolveRequestLimits,
   type CaretakerConfig,
   type PatchGroup,
-} from './caretaker-config.ts';
+} from './config-sections.ts';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './request-limits.ts';
 
 export const TRIGGER_SETTINGS_VARIABLE = 'CARETAKER_TRIGGER_SETTINGS';
@@ -89,19 +89,19 @@ export function triggerEnvironment(config: CaretakerConfig): Record<string, stri
 
 const settingsSchema = z.strictObject({
   // Settings written before modes existed have none: that deployment acted.
-  mode: z.enum(MODES).default('act'),
-  exemptTag: z.string().min(1).max(128),
-  neverCovered: exemptionsSchema.shape.neverCover.unwrap(),
+  mode: z._default(z.enum(MODES), 'act'),
+  exemptTag: z.string().check(z.minLength(1), z.maxLength(128)),
+  neverCovered: exemptionsSchema.shape.neverCover.def.innerType,
   requests: requestsSchema,
   groups: z.array(
     z.strictObject({
-      name: z.string().min(1),
+      name: z.string().check(z.minLength(1)),
       targets: targetsSchema,
-      exemptTag: z.string().min(1).max(128),
-      targetPlatform: z.string().optional(),
-      findings: z.enum(FINDING_ACTIONS).default(DEFAULT_FINDING_ACTION),
+      exemptTag: z.string().check(z.minLength(1), z.maxLength(128)),
+      targetPlatform: z.optional(z.string()),
+      findings: z._default(z.enum(FINDING_ACTIONS), DEFAULT_FINDING_ACTION),
       // Absent from settings written before findings could wait for a window.
-      schedule: z.strictObject({ cron: z.string(), timezone: z.string() }).optional(),
+      schedule: z.optional(z.strictObject({ cron: z.string(), timezone: z.string() })),
     }),
   ),
 });
@@ -122,7 +122,7 @@ export function readTriggerSettings(env: NodeJS.ProcessEnv): TriggerSettings {
       { cause },
     );
   }
-  const result = settingsSchema.safeParse(input);
+  const result = z.safeParse(settingsSchema, input);
   if (!result.success)
     throw new ValidationError(toFieldIssues(result.error, input, TRIGGER_SETTINGS_VARIABLE));
   const { groups, requests, ...rest } = result.data;

@@ -2,14 +2,14 @@
  * Patch-group windows: what a group's EventBridge Scheduler schedule hands to `open-window`, and the
  * window it starts, named `<group>-<yyyymmddThhmmZ>` of the scheduled time.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { startExecution } from '../aws/stepfunctions.ts';
 import { permissionsOf } from '../iam.ts';
 import { parseOrThrow } from '../validation.ts';
-import type { Mode, PatchGroup } from './caretaker-config.ts';
+import type { Mode, PatchGroup } from './config-sections.ts';
 import type { NotebookPatchRequest } from './findings.ts';
 import type { TriggerResult } from './result.ts';
-import { windowRequest } from './schedule.ts';
+import { windowRequest } from './patch-windows.ts';
 import { startRequests, type TriggerDeps } from './start.ts';
 
 /**
@@ -59,18 +59,23 @@ export const scheduledTimeSchema = z.iso.datetime({
 
 export const groupNameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, 'expected a patch group name (1–40 letters, digits, "-", "_")');
+  .check(
+    z.regex(
+      /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/,
+      'expected a patch group name (1–40 letters, digits, "-", "_")',
+    ),
+  );
 
 const windowInputSchema = z.looseObject({
   group: groupNameSchema,
   scheduledTime: scheduledTimeSchema,
   schedule: z.looseObject({ cron: z.string(), timezone: z.string() }),
   targets: z.unknown(),
-  settings: z.unknown().optional(),
-  policy: z.unknown().optional(),
+  settings: z.optional(z.unknown()),
+  policy: z.optional(z.unknown()),
 });
 
-export const openWindowPermissions = permissionsOf(startExecution);
+export const openWindowPermissions = /* @__PURE__ */ permissionsOf(startExecution);
 
 /**
  * A patch group's scheduled window: starts notebook-patch as `<group>-<yyyymmddThhmmZ>` of the scheduled

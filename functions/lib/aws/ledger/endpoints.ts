@@ -84,7 +84,7 @@ const configsValue = (configs: Record<string, string>): AttributeValue => ({
   M: Object.fromEntries(Object.entries(configs).map(([name, at]) => [name, { S: at }])),
 });
 
-export const readEndpointRecord = needs(
+export const readEndpointRecord = /* @__PURE__ */ needs(
   'dynamodb:GetItem',
   'ledger-table',
   async ({ dynamodb, tableName }: LedgerClients, endpointName: string): Promise<EndpointLedgerRecord> => {
@@ -116,7 +116,7 @@ export interface HoldRequest {
  * execution that ended without finalizing cannot block the endpoint for longer than `untilMs`), and records
  * the deployment's target and rollback target with it in the same write. Taking it again is a no-op.
  */
-export const holdEndpoint = needs(
+export const holdEndpoint = /* @__PURE__ */ needs(
   'dynamodb:UpdateItem',
   'ledger-table',
   async (
@@ -156,7 +156,7 @@ export const holdEndpoint = needs(
  * Gives the endpoint back, and writes its configuration history when given. A no-op when `requestId` does
  * not hold it (a refused start, a repeated Finalize).
  */
-export const releaseEndpoint = needs(
+export const releaseEndpoint = /* @__PURE__ */ needs(
   'dynamodb:UpdateItem',
   'ledger-table',
   (ledger: LedgerClients, endpointName: string, requestId: string, configs?: Record<string, string>) =>
@@ -174,7 +174,7 @@ export const releaseEndpoint = needs(
 );
 
 /** Records the configurations the endpoint has run, while `requestId` holds it (a no-op otherwise). */
-export const recordEndpointConfigs = needs(
+export const recordEndpointConfigs = /* @__PURE__ */ needs(
   'dynamodb:UpdateItem',
   'ledger-table',
   async (ledger: LedgerClients, endpointName: string, requestId: string, configs: Record<string, string>) => {
@@ -189,7 +189,7 @@ export const recordEndpointConfigs = needs(
  * deployment holds the endpoint and no breach was noted for that deployment yet (the first breach is the
  * one that explains a rollback); `false` when nothing was written.
  */
-export const recordEndpointAlarm = needs(
+export const recordEndpointAlarm = /* @__PURE__ */ needs(
   'dynamodb:UpdateItem',
   'ledger-table',
   async (
@@ -218,7 +218,7 @@ const VERDICT_RETENTION_SECONDS = 30 * 24 * 3600;
 const verdictKey = (requestId: string) => ({ pk: { S: `endpoint-update#${requestId}` } });
 
 /** Records what Finalize concludes for a request (any JSON value); writing it again replaces it. */
-export const recordVerdict = needs(
+export const recordVerdict = /* @__PURE__ */ needs(
   'dynamodb:PutItem',
   'ledger-table',
   async (
@@ -243,7 +243,7 @@ export const recordVerdict = needs(
 );
 
 /** What Finalize was asked to conclude for a request; `undefined` when it never got that far. */
-export const readVerdict = needs(
+export const readVerdict = /* @__PURE__ */ needs(
   'dynamodb:GetItem',
   'ledger-table',
   async ({ dynamodb, tableName }: LedgerClients, requestId: string): Promise<unknown> => {
@@ -262,7 +262,7 @@ export const readVerdict = needs(
  * concludes: no other deployment starts, and pruning anywhere spares its target and rollback target, until
  * SageMaker is done with it. `false` when `requestId` does not hold it.
  */
-export const extendHold = needs(
+export const extendHold = /* @__PURE__ */ needs(
   'dynamodb:UpdateItem',
   'ledger-table',
   (ledger: LedgerClients, endpointName: string, requestId: string, untilMs: number) =>

@@ -66,7 +66,7 @@ export interface WindowRecord {
 }
 
 /** Creates the window's record. Idempotent: a retried or redriven selection keeps the counts it has. */
-export const putWindow = needs(
+export const putWindow = /* @__PURE__ */ needs(
   'dynamodb:PutItem',
   'ledger-table',
   async (
@@ -97,7 +97,7 @@ export const putWindow = needs(
  * Writes the names of each round of the window's plan, and the notebooks it skipped: their names (round
  * `skipped`) and their results.
  */
-export const putWindowItems = needs(
+export const putWindowItems = /* @__PURE__ */ needs(
   'dynamodb:BatchWriteItem',
   'ledger-table',
   async (
@@ -154,7 +154,7 @@ async function batchWrite(
   }
 }
 
-export const readWindow = needs(
+export const readWindow = /* @__PURE__ */ needs(
   'dynamodb:GetItem',
   'ledger-table',
   async ({ dynamodb, tableName }: LedgerClients, requestId: string): Promise<WindowRecord | undefined> => {
@@ -177,7 +177,7 @@ export const readWindow = needs(
 );
 
 /** The names of one round of the window's plan, or of the notebooks it skipped. */
-export const readRound = needs(
+export const readRound = /* @__PURE__ */ needs(
   'dynamodb:GetItem',
   'ledger-table',
   async (
@@ -221,7 +221,7 @@ function toNotebookRecord(item: Record<string, AttributeValue> | undefined): Not
 }
 
 /** Many notebooks' pages at once (the audit, the report), 100 to a request as the API allows. */
-export const readNotebooks = needs(
+export const readNotebooks = /* @__PURE__ */ needs(
   'dynamodb:BatchGetItem',
   'ledger-table',
   async (clients: LedgerClients, names: readonly string[]): Promise<Map<string, NotebookRecord>> => {
@@ -239,7 +239,7 @@ export interface StoredResult {
 }
 
 /** The results of the window's notebooks that have one, by name. */
-export const readResults = needs(
+export const readResults = /* @__PURE__ */ needs(
   'dynamodb:BatchGetItem',
   'ledger-table',
   async (
@@ -265,7 +265,7 @@ export const readResults = needs(
  * What a cycle step reads first: the notebook's page and whether this window already has its result (a
  * step repeated after the cycle ended must not begin it again), in one request.
  */
-export const readCycle = needs(
+export const readCycle = /* @__PURE__ */ needs(
   'dynamodb:BatchGetItem',
   'ledger-table',
   async (
@@ -316,7 +316,7 @@ export type AdmissionRefusal = 'budget' | 'slot' | 'lease';
  * notebook's lease is free, expired or already this window's. The lease then names the window and holds
  * `state`, the intent of the change that follows.
  */
-export const admitNotebook = needs(
+export const admitNotebook = /* @__PURE__ */ needs(
   'dynamodb:UpdateItem',
   'ledger-table',
   async (
@@ -423,7 +423,7 @@ async function transact<W extends string>(
  * Writes the owner's memory of the notebook (the intent of the change it is about to make). `false` when the
  * window no longer owns the notebook: it must not touch it.
  */
-export const writeNotebookState = needs(
+export const writeNotebookState = /* @__PURE__ */ needs(
   'dynamodb:UpdateItem',
   'ledger-table',
   async (
@@ -453,7 +453,7 @@ export const writeNotebookState = needs(
  * window's failures when it ended badly, its notebooks-down slot when it runs again, and its lease (with the
  * last cycle, and whether it is left down).
  */
-export const finishNotebook = needs(
+export const finishNotebook = /* @__PURE__ */ needs(
   ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
   'ledger-table',
   async (
@@ -542,7 +542,7 @@ export const finishNotebook = needs(
  * scope (they were counted until the window reported them). Idempotent: a repeated report gives nothing
  * back twice.
  */
-export const closeWindow = needs(
+export const closeWindow = /* @__PURE__ */ needs(
   'dynamodb:UpdateItem',
   'ledger-table',
   async (
@@ -586,7 +586,7 @@ const QUEUE_TRIES = 5;
  * Queues work for a notebook's next window on its page (`queued`): `merge` turns what is queued now (or
  * nothing) into what must be. Optimistic: the write holds only if nobody changed the queue since it was read.
  */
-export const queueOnNotebook = needs(
+export const queueOnNotebook = /* @__PURE__ */ needs(
   ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
   'ledger-table',
   async (
@@ -625,7 +625,7 @@ export const queueOnNotebook = needs(
  * Takes queued work off a notebook's page once a window carried it out; a queue that changed since (a new
  * finding) stays, for the next window.
  */
-export const clearQueue = needs(
+export const clearQueue = /* @__PURE__ */ needs(
   'dynamodb:UpdateItem',
   'ledger-table',
   async ({ dynamodb, tableName }: LedgerClients, name: string, carriedOut: unknown): Promise<boolean> => {

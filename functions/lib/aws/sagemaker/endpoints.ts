@@ -45,7 +45,7 @@ const isCouldNotFind = (err: Error) =>
 const call = <T>(resource: string, send: () => Promise<T>) => callAws(resource, send, isCouldNotFind);
 
 /** Describes an endpoint; `undefined` when it does not exist. */
-export const describeEndpoint = needs(
+export const describeEndpoint = /* @__PURE__ */ needs(
   'sagemaker:DescribeEndpoint',
   'endpoint',
   async (client: SageMakerClient, name: string): Promise<EndpointView | undefined> => {
@@ -68,7 +68,7 @@ export const describeEndpoint = needs(
 );
 
 /** Describes an endpoint configuration; `undefined` when it does not exist. */
-export const describeEndpointConfig = needs(
+export const describeEndpointConfig = /* @__PURE__ */ needs(
   'sagemaker:DescribeEndpointConfig',
   'endpoint-config',
   async (client: SageMakerClient, name: string): Promise<EndpointConfigView | undefined> => {
@@ -93,7 +93,7 @@ export const describeEndpointConfig = needs(
  * Moves the endpoint to a configuration. Without a `deploymentConfig` SageMaker replaces the fleet all at
  * once (blue/green), which is what caretaker's own rollback wants.
  */
-export const updateEndpoint = needs(
+export const updateEndpoint = /* @__PURE__ */ needs(
   'sagemaker:UpdateEndpoint',
   ['endpoint', 'endpoint-config'],
   async (
@@ -115,7 +115,7 @@ export const updateEndpoint = needs(
 );
 
 /** Every endpoint's name in the account and region (to find which configurations are in use). */
-export const listEndpoints = needs(
+export const listEndpoints = /* @__PURE__ */ needs(
   'sagemaker:ListEndpoints',
   'account',
   async (client: SageMakerClient): Promise<string[]> => {
@@ -133,7 +133,7 @@ export const listEndpoints = needs(
 );
 
 /** Deletes an endpoint configuration; `false` when it was already gone. */
-export const deleteEndpointConfig = needs(
+export const deleteEndpointConfig = /* @__PURE__ */ needs(
   'sagemaker:DeleteEndpointConfig',
   'endpoint-config',
   async (client: SageMakerClient, name: string): Promise<boolean> => {

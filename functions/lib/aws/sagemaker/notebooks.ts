@@ -17,8 +17,11 @@ import { needs } from '../../iam.ts';
 
 /** The notebook half of the SageMaker gateway: the only code that sends notebook commands. */
 
-/** The notebook instance types the API accepts (its `InstanceType` enum, as the SDK ships it). */
-export const NOTEBOOK_INSTANCE_TYPES: readonly string[] = Object.values(_InstanceType);
+/**
+ * The notebook instance types the API accepts (its `InstanceType` enum, as the SDK ships it). Marked pure
+ * so that a bundle that never checks an instance type drops the enum (6 KB).
+ */
+export const NOTEBOOK_INSTANCE_TYPES: readonly string[] = /* @__PURE__ */ Object.values(_InstanceType);
 
 /**
  * The platform identifiers the API accepts: a closed set (the `PlatformIdentifier` pattern of the API model
@@ -62,7 +65,7 @@ const isRecordNotFound = (err: Error) =>
 
 const call = <T>(resource: string, send: () => Promise<T>) => callAws(resource, send, isRecordNotFound);
 
-export const listNotebooks = needs(
+export const listNotebooks = /* @__PURE__ */ needs(
   'sagemaker:ListNotebookInstances',
   'account',
   async (client: SageMakerClient): Promise<NotebookSummary[]> => {
@@ -86,7 +89,7 @@ export const listNotebooks = needs(
   },
 );
 
-export const listNotebookTags = needs(
+export const listNotebookTags = /* @__PURE__ */ needs(
   'sagemaker:ListTags',
   'notebook-instance',
   async (client: SageMakerClient, arn: string): Promise<Record<string, string>> => {
@@ -124,7 +127,7 @@ export function toDescription(
 }
 
 /** Describes a notebook; `undefined` when it does not exist (any more). */
-export const describeNotebook = needs(
+export const describeNotebook = /* @__PURE__ */ needs(
   'sagemaker:DescribeNotebookInstance',
   'notebook-instance',
   async (client: SageMakerClient, name: string): Promise<NotebookDescription | undefined> => {
@@ -135,7 +138,7 @@ export const describeNotebook = needs(
   },
 );
 
-export const stopNotebook = needs(
+export const stopNotebook = /* @__PURE__ */ needs(
   'sagemaker:StopNotebookInstance',
   'notebook-instance',
   async (client: SageMakerClient, name: string): Promise<void> => {
@@ -143,7 +146,7 @@ export const stopNotebook = needs(
   },
 );
 
-export const startNotebook = needs(
+export const startNotebook = /* @__PURE__ */ needs(
   'sagemaker:StartNotebookInstance',
   'notebook-instance',
   async (client: SageMakerClient, name: string): Promise<void> => {
@@ -176,7 +179,7 @@ export function toUpdateInput(
   };
 }
 
-export const updateNotebook = needs(
+export const updateNotebook = /* @__PURE__ */ needs(
   'sagemaker:UpdateNotebookInstance',
   'notebook-instance',
   async (client: SageMakerClient, name: string, change: Partial<NotebookSettings>): Promise<void> => {
@@ -185,7 +188,7 @@ export const updateNotebook = needs(
 );
 
 /** Whether a notebook lifecycle configuration exists (checked before a window switches to it). */
-export const lifecycleConfigExists = needs(
+export const lifecycleConfigExists = /* @__PURE__ */ needs(
   'sagemaker:DescribeNotebookInstanceLifecycleConfig',
   'notebook-instance-lifecycle-config',
   async (client: SageMakerClient, name: string): Promise<boolean> => {

@@ -11,19 +11,19 @@ const tagsOf = async (client: SageMakerClient, arn: string): Promise<Record<stri
  * The tags of an endpoint, and of an endpoint configuration: SageMaker's one ListTags, declared for the
  * resource each reads (IAM authorizes ListTags on the resource named).
  */
-export const listEndpointTags = needs(
+export const listEndpointTags = /* @__PURE__ */ needs(
   'sagemaker:ListTags',
   'endpoint',
   (client: SageMakerClient, arn: string) => tagsOf(client, arn),
 );
-export const listEndpointConfigTags = needs(
+export const listEndpointConfigTags = /* @__PURE__ */ needs(
   'sagemaker:ListTags',
   'endpoint-config',
   (client: SageMakerClient, arn: string) => tagsOf(client, arn),
 );
 
 /** Adds (or overwrites) tags on an endpoint configuration: SageMaker's AddTags, by the configuration's ARN. */
-export const tagEndpointConfig = needs(
+export const tagEndpointConfig = /* @__PURE__ */ needs(
   'sagemaker:AddTags',
   'endpoint-config',
   async (client: SageMakerClient, arn: string, tags: Record<string, string>): Promise<void> => {
