@@ -8,6 +8,7 @@
  * parse of each client; bundling also ships the SDK version the tests ran against (an older runtime SDK
  * would drop newer UpdateNotebookInstance fields without a word).
  */
+import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
 import { ValidationError } from '#lib/errors';
 
@@ -36,6 +37,14 @@ export const LAZY_SDK_IMPORTS = [
   '@smithy/credential-provider-imds',
   '@smithy/core/event-streams',
 ];
+
+/**
+ * Modules the bundles take from caretaker instead of node_modules, each a small stand-in with the same
+ * behaviour for what the SDK calls of it (see each file). Absolute, for esbuild wherever it builds.
+ */
+export const BUNDLE_ALIASES = {
+  'mnemonist/lru-cache': fileURLToPath(new URL('stand-ins/lru-cache.ts', import.meta.url)),
+};
 
 /** The variable that turns tracing on: the functions' environment has it, and the bundler inlines it. */
 export const TRACING_VARIABLE = 'CARETAKER_TRACING';
@@ -72,6 +81,7 @@ export function serverlessEsbuildOptions({ tracing }: PackageSettings) {
     // The packaged value, so that without tracing the Tracer's import is dead code and never bundled
     // (functions/lib/observability.ts).
     define: { [`process.env.${TRACING_VARIABLE}`]: JSON.stringify(String(tracing)) },
+    alias: BUNDLE_ALIASES,
     // Excluded = external to esbuild and not packed either.
     exclude: LAZY_SDK_IMPORTS,
     packager: 'npm',
@@ -86,6 +96,7 @@ export function esbuildOptions(entry: string, outdir: string, settings: PackageS
     mainFields: [...rest.mainFields],
     banner: { ...rest.banner },
     define: { ...rest.define },
+    alias: { ...rest.alias },
     external: [...exclude],
     outExtension: { '.js': outputFileExtension },
     entryPoints: [entry],

@@ -1,10 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 
-/** One logger and metrics per container; the service name groups every caretaker function. */
+/** One logger per container; the service name groups every caretaker function. Metrics: metrics.ts. */
 export const logger = new Logger({ serviceName: 'caretaker' });
-// Metrics warnings (e.g. nothing to publish) go through the JSON logger, not straight to stdout.
-export const metrics = new Metrics({ namespace: 'Caretaker', serviceName: 'caretaker', logger });
 
 /**
  * The Tracer is loaded only when tracing is on (`CARETAKER_TRACING=true`, a deployment setting: README,

@@ -135,6 +135,26 @@ describe('a module per need', () => {
   );
 });
 
+describe('what the bundles leave out', () => {
+  it("takes the stand-in for mnemonist's LRU, and Powertools Metrics only where a step publishes metrics", () => {
+    // Act
+    const withMetrics = [...plain].filter(([, o]) =>
+      inputsFrom(o, '@aws-lambda-powertools/metrics').some((path) => o.inputs[path]!.bytesInOutput > 0),
+    );
+
+    // Assess
+    for (const [file, output] of plain) {
+      expect(inputsFrom(output, 'mnemonist'), file).toEqual([]);
+      if (inputsFrom(output, '@aws-sdk/endpoint-cache').length > 0)
+        expect(Object.keys(output.inputs), file).toContain('deploy/stand-ins/lru-cache.ts');
+    }
+    expect(withMetrics.map(([file]) => file).sort()).toEqual([
+      'functions/endpoint/finalize.ts',
+      'functions/notebook/report.ts',
+    ]);
+  });
+});
+
 describe('what reaches a function of caretaker.yml', () => {
   it('is never the YAML parser: the triggers read their settings as JSON from their environment', () => {
     for (const [file, output] of plain) expect(inputsFrom(output, 'yaml'), file).toEqual([]);

@@ -45,7 +45,7 @@ import {
 import { putEvents, type EventClients, type OutgoingEvent } from '../aws/eventbridge.ts';
 import { permissionsOf } from '../iam.ts';
 import type { LedgerClients } from '../aws/ledger/client.ts';
-import { metrics } from '../observability.ts';
+import { publishCounts } from '../metrics.ts';
 import {
   deleteEndpointConfig,
   describeEndpoint,
@@ -812,7 +812,7 @@ async function conclude(input: StepInput, deps: FinalizeDeps, ended?: Ended): Pr
     });
   }
   await putEvents(deps.events, events);
-  metrics.addMetric(`EndpointUpdates.${outcome}`, 'Count', 1);
+  publishCounts({ [`EndpointUpdates.${outcome}`]: 1 });
   return output;
 }
 

@@ -3,7 +3,7 @@ import { closeWindow, readNotebooks, readResults, readRound, readWindow } from '
 import { describeNotebook } from '../aws/sagemaker/notebooks.ts';
 import type { FieldIssue } from '../errors.ts';
 import { permissionsOf } from '../iam.ts';
-import { metrics } from '../observability.ts';
+import { publishCounts } from '../metrics.ts';
 import { abandon, type WindowTerms } from './cycle.ts';
 import { describeStepError, finish, observe, toLease, type NotebookDeps } from './cycle-steps.ts';
 import type { NotebookResult } from './outcomes.ts';
@@ -145,9 +145,12 @@ export async function reportWindow(
       },
     },
   ]);
-  for (const [outcome, count] of Object.entries(output.counts))
-    metrics.addMetric(`Notebooks.${outcome}`, 'Count', count);
-  metrics.addMetric('PatchWindows', 'Count', 1);
+  publishCounts({
+    ...Object.fromEntries(
+      Object.entries(output.counts).map(([outcome, count]) => [`Notebooks.${outcome}`, count]),
+    ),
+    PatchWindows: 1,
+  });
   return output;
 }
 
