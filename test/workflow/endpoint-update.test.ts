@@ -593,6 +593,32 @@ describe('endpoint-update on the sandbox: tags, holds and reports that outlive a
     });
     expect(updateCalls(run, 1)).toBe(0);
   });
+
+  it('lets the next request take a kept hold once the endpoint has settled, hours before the hold would lapse', async () => {
+    // Prepare: as above, the workflow gives up while ep-1 is still Updating; SageMaker then rolls it back.
+    // (Every execution's look crashes six times, the next one's too: it takes the hold, deploys and gives up.)
+    const fleet = fleetOf({
+      v2: 'behavior: { failsHealthCheck: true }',
+      extra:
+        'faults:\n  lambda:\n    endpoint/check-deployment: { error: Lambda.Unknown, when: after-call, times: 6 }',
+    });
+
+    // Act: the next request comes an hour later, with the hold kept for up to 9 hours.
+    const run = await runFleet(fleet, [
+      updateRequested({ deployment: ALL_AT_ONCE }),
+      updateRequested({ targetEndpointConfigName: 'cfg-v3', deployment: ALL_AT_ONCE }, at(3600)),
+    ]);
+
+    // Assess
+    expect(Date.parse(endpointOutput(run, 0).heldUntil!)).toBeGreaterThan(run.start + 3600_000);
+    expect(updateCalls(run, 1)).toBe(1);
+    expect(endpointOutput(run, 1)).toMatchObject({
+      outcome: 'failed',
+      reason: expect.stringMatching(
+        /ep-1 is Updating on cfg-v1 moving to cfg-v3; needs attention; caretaker keeps holding ep-1/,
+      ),
+    });
+  });
 });
 
 describe('endpoint-update routing', () => {

@@ -220,8 +220,11 @@ function waitSeconds(remainingMs: number): number {
 export interface PreflightFacts {
   request: EndpointUpdateRequest;
   endpoint: EndpointView | undefined;
-  /** The request that holds the endpoint in the ledger, and until when its hold counts. */
-  hold?: { requestId: string; since?: string | undefined; until: number } | undefined;
+  /**
+   * The request that holds the endpoint in the ledger, and until when its hold counts; `kept` when its
+   * execution has concluded and the hold only waits for the endpoint to settle.
+   */
+  hold?: { requestId: string; since?: string | undefined; until: number; kept?: boolean } | undefined;
   currentConfig: EndpointConfigView | undefined;
   targetConfig: EndpointConfigView | undefined;
   alarms: AlarmView[];
@@ -249,7 +252,9 @@ export function preflightRefusals(facts: PreflightFacts): string[] {
     );
   }
   const hold = facts.hold;
-  if (hold && hold.requestId !== request.requestId && facts.now < hold.until) {
+  // A kept hold has done its work once DescribeEndpoint shows the endpoint settled: the next request takes it.
+  const settled = !IN_PROGRESS_STATUSES.includes(endpoint.status);
+  if (hold && hold.requestId !== request.requestId && facts.now < hold.until && !(hold.kept && settled)) {
     refusals.push(
       `request ${hold.requestId} has held endpoint ${name}${hold.since ? ` since ${hold.since}` : ''} (its deployment or bake is in flight; one deployment per endpoint at a time)`,
     );

@@ -98,7 +98,7 @@ async function decide(request: EndpointUpdateRequest, deps: PreflightDeps): Prom
     request,
     endpoint,
     hold: record.holder
-      ? { requestId: record.holder, since: record.heldSince, until: record.heldUntil ?? 0 }
+      ? { requestId: record.holder, since: record.heldSince, until: record.heldUntil ?? 0, kept: record.kept }
       : undefined,
     currentConfig,
     targetConfig,

@@ -196,14 +196,23 @@ export async function startUpdate(
   const target = request.targetEndpointConfigName;
   const now = deps.now();
   const since = state.unchangedSince;
-  const hold = await holdEndpoint(deps.ledger, request.endpointName, {
+  const holdRequest = {
     requestId: request.requestId,
     since: iso(now),
     nowMs: now,
     untilMs: now + EXECUTION_TIMEOUT_SECONDS * 1000,
     target,
     rollbackTarget: previous,
-  });
+  };
+  let hold = await holdEndpoint(deps.ledger, request.endpointName, holdRequest);
+  if (!hold.held && hold.kept) {
+    const seen = await describeEndpoint(deps.sagemaker, request.endpointName);
+    if (seen && !IN_PROGRESS_STATUSES.includes(seen.status))
+      hold = await holdEndpoint(deps.ledger, request.endpointName, {
+        ...holdRequest,
+        overKeptHoldOf: hold.holder,
+      });
+  }
   if (!hold.held) {
     return finish(
       state,

@@ -72,9 +72,13 @@ describe('the endpoint ledger: verdicts and holds', () => {
     expect([mine, theirs]).toEqual([true, false]);
     expect(ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input).toMatchObject({
       Key: { pk: { S: 'endpoint#ep-1' } },
-      UpdateExpression: 'SET heldUntil = :until',
+      UpdateExpression: 'SET heldUntil = :until, kept = :yes',
       ConditionExpression: 'holder = :me',
-      ExpressionAttributeValues: { ':until': { N: String(T0 + 3600_000) }, ':me': { S: 'update-1' } },
+      ExpressionAttributeValues: {
+        ':until': { N: String(T0 + 3600_000) },
+        ':yes': { BOOL: true },
+        ':me': { S: 'update-1' },
+      },
     });
   });
 });

@@ -320,10 +320,24 @@ describe('the endpoint ledger', () => {
 
     // Assess
     expect(first).toEqual({ held: true, record: { holder: 'r-1', configs: { 'cfg-v1': 't1' } } });
-    expect(second).toEqual({ held: false, holder: 'r-1', since: '2026-11-23T02:00:00.000Z' });
+    expect(second).toEqual({ held: false, holder: 'r-1', since: '2026-11-23T02:00:00.000Z', kept: false });
     expect(ddb.commandCalls(UpdateItemCommand)[1]!.args[0].input.ConditionExpression).toMatch(
-      /attribute_not_exists\(holder\) OR holder = :free OR holder = :me OR heldUntil < :now/,
+      /^attribute_not_exists\(holder\) OR holder = :free OR holder = :me OR heldUntil < :now$/,
     );
+  });
+
+  it('takes over only the kept hold it names, once its execution concluded, and clears the mark', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).resolves({ Attributes: { holder: { S: 'r-2' } } });
+
+    // Act
+    await ledger.holdEndpoint(ledgerClients, 'ep-1', { ...hold('r-2', 1), overKeptHoldOf: 'r-1' });
+
+    // Assess
+    const { input } = ddb.commandCalls(UpdateItemCommand)[0]!.args[0];
+    expect(input.ConditionExpression).toMatch(/ OR \(holder = :kept AND kept = :yes\)$/);
+    expect(input.ExpressionAttributeValues).toMatchObject({ ':kept': { S: 'r-1' }, ':yes': { BOOL: true } });
+    expect(input.UpdateExpression).toMatch(/ REMOVE kept$/);
   });
 
   it('answers false instead of failing when the request does not hold the endpoint or nobody does', async () => {

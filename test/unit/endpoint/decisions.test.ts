@@ -303,6 +303,29 @@ describe('preflight', () => {
     expect(stale).toEqual([]);
   });
 
+  it('lets a request take a kept hold (its execution concluded) once the endpoint settled, not before', () => {
+    // Prepare
+    const hold = { requestId: 'request-0', until: T0 + 3_600_000, kept: true };
+    const moving = {
+      name: 'ep-1',
+      arn: 'arn:ep-1',
+      status: 'Updating',
+      endpointConfigName: 'cfg-v1',
+      pendingEndpointConfigName: 'cfg-v2',
+    };
+
+    // Act
+    const settled = preflightRefusals(facts({ hold }));
+    const stillMoving = preflightRefusals(facts({ hold, endpoint: moving }));
+
+    // Assess
+    expect(settled).toEqual([]);
+    expect(stillMoving).toEqual([
+      expect.stringMatching(/ep-1 is Updating to cfg-v2: a deployment is in flight/),
+      expect.stringMatching(/request request-0 has held endpoint ep-1/),
+    ]);
+  });
+
   it('refuses a target with other variant names', () => {
     // Act
     const refusals = preflightRefusals(

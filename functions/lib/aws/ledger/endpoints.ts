@@ -41,6 +41,8 @@ export interface EndpointLedgerRecord {
   holder?: string;
   heldSince?: string;
   heldUntil?: number;
+  /** The holder's execution has concluded; the hold only waits for the endpoint to settle (extendHold). */
+  kept?: true;
   /** The configuration the holder deploys, and the one it rolls back to. */
   target?: string;
   rollbackTarget?: string;
@@ -62,6 +64,7 @@ function toRecord(item: Record<string, AttributeValue> | undefined): EndpointLed
     ...(holder ? { holder } : {}),
     ...(holder && item?.heldSince?.S ? { heldSince: item.heldSince.S } : {}),
     ...(holder && item?.heldUntil?.N ? { heldUntil: Number(item.heldUntil.N) } : {}),
+    ...(holder && item?.kept?.BOOL ? { kept: true as const } : {}),
     ...(holder && item?.target?.S ? { target: item.target.S } : {}),
     ...(holder && item?.rollbackTarget?.S ? { rollbackTarget: item.rollbackTarget.S } : {}),
     ...(alarm ? { alarm } : {}),
@@ -99,7 +102,7 @@ export const readEndpointRecord = /* @__PURE__ */ needs(
 
 export type HoldResult =
   | { held: true; record: EndpointLedgerRecord }
-  | { held: false; holder: string; since: string | undefined };
+  | { held: false; holder: string; since: string | undefined; kept: boolean };
 
 export interface HoldRequest {
   requestId: string;
@@ -109,12 +112,15 @@ export interface HoldRequest {
   untilMs: number;
   target: string;
   rollbackTarget: string;
+  /** Take over the kept hold of this request: the caller saw the endpoint settled since. */
+  overKeptHoldOf?: string;
 }
 
 /**
  * Takes the endpoint for `requestId` unless another request holds it and its hold has not expired (an
- * execution that ended without finalizing cannot block the endpoint for longer than `untilMs`), and records
- * the deployment's target and rollback target with it in the same write. Taking it again is a no-op.
+ * execution that ended without finalizing cannot block the endpoint for longer than `untilMs`), or is the
+ * kept hold `overKeptHoldOf` names, and records the deployment's target and rollback target with it in the
+ * same write. Taking it again is a no-op.
  */
 export const holdEndpoint = /* @__PURE__ */ needs(
   'dynamodb:UpdateItem',
@@ -130,10 +136,12 @@ export const holdEndpoint = /* @__PURE__ */ needs(
           TableName: tableName,
           Key: key(endpointName),
           UpdateExpression:
-            'SET holder = :me, heldSince = :since, heldUntil = :until, target = :target, rollbackTarget = :rollback',
-          ConditionExpression:
-            'attribute_not_exists(holder) OR holder = :free OR holder = :me OR heldUntil < :now',
+            'SET holder = :me, heldSince = :since, heldUntil = :until, target = :target, rollbackTarget = :rollback REMOVE kept',
+          ConditionExpression: `attribute_not_exists(holder) OR holder = :free OR holder = :me OR heldUntil < :now${
+            hold.overKeptHoldOf ? ' OR (holder = :kept AND kept = :yes)' : ''
+          }`,
           ExpressionAttributeValues: {
+            ...(hold.overKeptHoldOf ? { ':kept': { S: hold.overKeptHoldOf }, ':yes': { BOOL: true } } : {}),
             ':me': { S: hold.requestId },
             ':free': { S: FREE },
             ':since': { S: hold.since },
@@ -148,7 +156,12 @@ export const holdEndpoint = /* @__PURE__ */ needs(
     );
     if (out) return { held: true, record: toRecord(out.Attributes) };
     const record = await readEndpointRecord({ dynamodb, tableName }, endpointName);
-    return { held: false, holder: record.holder ?? 'another request', since: record.heldSince };
+    return {
+      held: false,
+      holder: record.holder ?? 'another request',
+      since: record.heldSince,
+      kept: record.kept === true,
+    };
   },
 );
 
@@ -260,14 +273,16 @@ export const readVerdict = /* @__PURE__ */ needs(
 /**
  * Keeps the endpoint held by `requestId` until `untilMs`, for an endpoint still moving when its execution
  * concludes: no other deployment starts, and pruning anywhere spares its target and rollback target, until
- * SageMaker is done with it. `false` when `requestId` does not hold it.
+ * SageMaker is done with it. The hold is marked kept: the next request that sees the endpoint settled takes
+ * it over (holdEndpoint's `overKeptHoldOf`). `false` when `requestId` does not hold it.
  */
 export const extendHold = /* @__PURE__ */ needs(
   'dynamodb:UpdateItem',
   'ledger-table',
   (ledger: LedgerClients, endpointName: string, requestId: string, untilMs: number) =>
-    updateAsHolder(ledger, endpointName, requestId, 'heldUntil = :until', {
+    updateAsHolder(ledger, endpointName, requestId, 'heldUntil = :until, kept = :yes', {
       ':until': { N: String(untilMs) },
+      ':yes': { BOOL: true },
     }),
 );
 
