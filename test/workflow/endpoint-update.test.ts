@@ -565,19 +565,26 @@ describe('endpoint-update on the sandbox: tags, holds and reports that outlive a
     });
   });
 
-  it('keeps holding an endpoint still moving when the workflow gives up on it, and refuses the next request meanwhile', async () => {
-    // Prepare: the deployment's look crashes six times in a row, while the endpoint is still Updating.
-    const fleet = fleetOf({
-      v2: 'behavior: { failsHealthCheck: true }',
-      extra:
-        'faults:\n  lambda:\n    endpoint/check-deployment: { error: Lambda.Unknown, when: after-call, times: 6 }',
-    });
+  /**
+   * A deployment to cfg-v2 (which fails its health check) whose look crashes six times in a row while ep-1 is
+   * still Updating, so that the workflow gives up on it; then a request for cfg-v3 `seconds` later.
+   */
+  const givingUpWhileMoving = (seconds: number) =>
+    runFleet(
+      fleetOf({
+        v2: 'behavior: { failsHealthCheck: true }',
+        extra:
+          'faults:\n  lambda:\n    endpoint/check-deployment: { error: Lambda.Unknown, when: after-call, times: 6 }',
+      }),
+      [
+        updateRequested({ deployment: ALL_AT_ONCE }),
+        updateRequested({ targetEndpointConfigName: 'cfg-v3', deployment: ALL_AT_ONCE }, at(seconds)),
+      ],
+    );
 
+  it('keeps holding an endpoint still moving when the workflow gives up on it, and refuses the next request meanwhile', async () => {
     // Act
-    const run = await runFleet(fleet, [
-      updateRequested({ deployment: ALL_AT_ONCE }),
-      updateRequested({ targetEndpointConfigName: 'cfg-v3', deployment: ALL_AT_ONCE }, at(300)),
-    ]);
+    const run = await givingUpWhileMoving(300);
 
     // Assess
     expect(endpointOutput(run, 0)).toMatchObject({
@@ -595,19 +602,9 @@ describe('endpoint-update on the sandbox: tags, holds and reports that outlive a
   });
 
   it('lets the next request take a kept hold once the endpoint has settled, hours before the hold would lapse', async () => {
-    // Prepare: as above, the workflow gives up while ep-1 is still Updating; SageMaker then rolls it back.
-    // (Every execution's look crashes six times, the next one's too: it takes the hold, deploys and gives up.)
-    const fleet = fleetOf({
-      v2: 'behavior: { failsHealthCheck: true }',
-      extra:
-        'faults:\n  lambda:\n    endpoint/check-deployment: { error: Lambda.Unknown, when: after-call, times: 6 }',
-    });
-
-    // Act: the next request comes an hour later, with the hold kept for up to 9 hours.
-    const run = await runFleet(fleet, [
-      updateRequested({ deployment: ALL_AT_ONCE }),
-      updateRequested({ targetEndpointConfigName: 'cfg-v3', deployment: ALL_AT_ONCE }, at(3600)),
-    ]);
+    // Act: the next request comes an hour later, with the hold kept for up to 9 hours. SageMaker has rolled
+    // ep-1 back by then. (Its look crashes six times too: it takes the hold, deploys and gives up.)
+    const run = await givingUpWhileMoving(3600);
 
     // Assess
     expect(Date.parse(endpointOutput(run, 0).heldUntil!)).toBeGreaterThan(run.start + 3600_000);
