@@ -1,17 +1,9 @@
-import {
-  DynamoDBClient,
-  DynamoDBServiceException,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { conditionFailed, mockedLedger } from '../../support/ledger-mock.ts';
 import { extendHold, readVerdict, recordVerdict } from '#lib/aws/ledger/endpoints';
 
-const dynamodb = new DynamoDBClient({ region: 'us-east-1', maxAttempts: 1 });
-const ddb = mockClient(dynamodb);
-const clients = { dynamodb, tableName: 'ledger' };
+const { ddb, clients } = mockedLedger();
 const T0 = Date.parse('2026-11-23T02:00:00Z');
 
 beforeEach(() => ddb.reset());
@@ -52,17 +44,7 @@ describe('the endpoint ledger: verdicts and holds', () => {
 
   it('extends the hold only for the request that holds the endpoint', async () => {
     // Prepare: the second write finds another holder.
-    ddb
-      .on(UpdateItemCommand)
-      .resolvesOnce({})
-      .rejectsOnce(
-        new DynamoDBServiceException({
-          name: 'ConditionalCheckFailedException',
-          message: 'The conditional request failed',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    ddb.on(UpdateItemCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
 
     // Act
     const mine = await extendHold(clients, 'ep-1', 'update-1', T0 + 3600_000);

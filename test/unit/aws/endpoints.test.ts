@@ -12,14 +12,10 @@ import {
   SageMakerServiceException,
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
-import {
-  DynamoDBClient,
-  DynamoDBServiceException,
-  GetItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { conditionFailed, mockedLedger } from '../../support/ledger-mock.ts';
 import * as alarms from '#lib/aws/cloudwatch';
 import * as ledger from '#lib/aws/ledger/endpoints';
 import { AwsRequestError, TransientAwsError } from '#lib/errors';
@@ -252,16 +248,7 @@ describe('the endpoint gateway', () => {
   });
 });
 
-const dynamoClient = new DynamoDBClient({ region: 'us-east-1', maxAttempts: 1 });
-const ddb = mockClient(dynamoClient);
-const ledgerClients = { dynamodb: dynamoClient, tableName: 'caretaker-ledger' };
-const conditionFailed = () =>
-  new DynamoDBServiceException({
-    name: 'ConditionalCheckFailedException',
-    message: 'The conditional request failed',
-    $fault: 'client',
-    $metadata: { httpStatusCode: 400 },
-  });
+const { ddb, clients: ledgerClients } = mockedLedger('caretaker-ledger');
 
 const hold = (requestId: string, nowMs: number) => ({
   requestId,

@@ -1,19 +1,16 @@
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
-  DynamoDBClient,
   DynamoDBServiceException,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { conditionFailed, mockedLedger } from '../../support/ledger-mock.ts';
 import * as ledger from '#lib/aws/ledger/notebooks';
 import { TransientAwsError } from '#lib/errors';
 
-const dynamodb = new DynamoDBClient({ region: 'us-east-1', maxAttempts: 1 });
-const ddb = mockClient(dynamodb);
-const clients = { dynamodb, tableName: 'ledger' };
+const { ddb, clients } = mockedLedger();
 const T0 = Date.parse('2026-11-23T02:00:00Z');
 
 const cancelled = (...codes: string[]) =>
@@ -136,17 +133,7 @@ describe('the notebook ledger', () => {
   });
 
   it('writes the owner’s intent only while it owns the notebook', async () => {
-    ddb
-      .on(UpdateItemCommand)
-      .resolvesOnce({})
-      .rejectsOnce(
-        new DynamoDBServiceException({
-          name: 'ConditionalCheckFailedException',
-          message: 'The conditional request failed',
-          $fault: 'client',
-          $metadata: {},
-        }),
-      );
+    ddb.on(UpdateItemCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
     expect(await ledger.writeNotebookState(clients, 'nb-1', 'w1', { phase: 'starting' })).toBe(true);
     expect(await ledger.writeNotebookState(clients, 'nb-1', 'w1', { phase: 'starting' })).toBe(false);
   });
