@@ -11,6 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
 import { ValidationError } from '#lib/errors';
+import plugins from './esbuild-plugins.ts';
 
 /** Bundled ESM still meets CommonJS dependencies that call `require('node:https')` at run time. */
 export const ESM_REQUIRE_BANNER =
@@ -45,6 +46,9 @@ export const LAZY_SDK_IMPORTS = [
 export const BUNDLE_ALIASES = {
   'mnemonist/lru-cache': fileURLToPath(new URL('stand-ins/lru-cache.ts', import.meta.url)),
 };
+
+/** The plugins' module, relative to the service directory (where serverless-esbuild resolves it). */
+export const ESBUILD_PLUGINS_FILE = 'deploy/esbuild-plugins.ts';
 
 /** The variable that turns tracing on: the functions' environment has it, and the bundler inlines it. */
 export const TRACING_VARIABLE = 'CARETAKER_TRACING';
@@ -82,6 +86,8 @@ export function serverlessEsbuildOptions({ tracing }: PackageSettings) {
     // (functions/lib/observability.ts).
     define: { [`process.env.${TRACING_VARIABLE}`]: JSON.stringify(String(tracing)) },
     alias: BUNDLE_ALIASES,
+    // serverless-esbuild requires the plugins from this path; esbuildOptions hands over the plugins themselves.
+    plugins: ESBUILD_PLUGINS_FILE,
     // Excluded = external to esbuild and not packed either.
     exclude: LAZY_SDK_IMPORTS,
     packager: 'npm',
@@ -90,9 +96,16 @@ export function serverlessEsbuildOptions({ tracing }: PackageSettings) {
 
 /** The same build for esbuild's API, as serverless-esbuild hands it over for one entry point. */
 export function esbuildOptions(entry: string, outdir: string, settings: PackageSettings): BuildOptions {
-  const { exclude, outputFileExtension, packager: _packager, ...rest } = serverlessEsbuildOptions(settings);
+  const {
+    exclude,
+    outputFileExtension,
+    packager: _packager,
+    plugins: _pluginsFile,
+    ...rest
+  } = serverlessEsbuildOptions(settings);
   return {
     ...rest,
+    plugins,
     mainFields: [...rest.mainFields],
     banner: { ...rest.banner },
     define: { ...rest.define },

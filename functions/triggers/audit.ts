@@ -3,10 +3,9 @@ import { events } from '#lib/aws/clients/events';
 import { ledger } from '#lib/aws/clients/ledger';
 import { sagemaker } from '#lib/aws/clients/sagemaker';
 import { tagging } from '#lib/aws/clients/tagging';
-import { triggerDeps } from '#lib/triggers/deps';
 import { audit, auditPermissions } from '#lib/triggers/audit';
 
-const deps = { ...triggerDeps, events, sagemaker, tagging, ledger };
+const deps = { events, sagemaker, tagging, ledger };
 
 export const permissions = auditPermissions;
 export const handler = lambdaHandler((input: unknown) => audit(input, deps));

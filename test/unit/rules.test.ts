@@ -42,6 +42,8 @@ describe('events/rules.json', () => {
       'triggersFromRequest',
       'triggersFromFinding',
       'triggersFromConfig',
+      'triggersQueueFinding',
+      'triggersOpenWindow',
       'endpointAlarmFired',
       'notebookReport',
       'endpointFinalize',

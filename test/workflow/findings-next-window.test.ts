@@ -111,6 +111,70 @@ notebooks:
   });
 });
 
+describe('the queue of a next window (rule finding-queued)', () => {
+  /** A `Finding Noted` event as the finding trigger puts it on the bus, queued for weekly. */
+  const noted = (detail: Record<string, unknown> = {}): SandboxEvent => ({
+    source: 'caretaker',
+    'detail-type': 'Finding Noted',
+    time: START,
+    detail: {
+      origin: 'securityhub',
+      notebook: 'nb-1',
+      findingIds: ['finding-1'],
+      controls: ['SageMaker.3'],
+      settings: { rootAccess: 'Disabled' },
+      action: 'queued',
+      group: 'weekly',
+      ...detail,
+    },
+  });
+
+  it('writes a redelivered event once, at the time the event was put', async () => {
+    // Act: EventBridge delivers at least once; the same event twice.
+    const run = await runSandbox(world('weekly'), [noted(), noted()]);
+
+    // Assess
+    expect(run.result.rejectedEvents).toEqual([]);
+    expect(JSON.parse(queuedOn(run, 'nb-1') ?? '{}')).toEqual({
+      group: 'weekly',
+      settings: { rootAccess: 'Disabled' },
+      findingIds: ['finding-1'],
+      queuedAt: '2026-11-24T14:00:00.000Z',
+    });
+    expect(mutatingCalls(run)).toBe(0);
+  });
+
+  it('refuses a queued finding whose settings are not valid, naming the field, and queues nothing', async () => {
+    // Act
+    const run = await runSandbox(world('weekly'), [noted({ settings: { rootAccess: 'Sometimes' } })]);
+
+    // Assess
+    expect(run.result.rejectedEvents).toEqual([
+      {
+        index: 0,
+        errors: [
+          expect.objectContaining({
+            field: 'detail.settings.rootAccess',
+            message: expect.stringMatching(/Enabled.*Disabled/),
+          }),
+        ],
+      },
+    ]);
+    expect(queuedOn(run, 'nb-1')).toBeUndefined();
+  });
+
+  it('leaves a reported finding to its event: only queued ones reach the ledger', async () => {
+    // Act
+    const run = await runSandbox(world('weekly'), [noted({ action: 'reported' })]);
+
+    // Assess
+    expect(run.result.ignoredEvents).toEqual([
+      { index: 0, reason: expect.stringMatching(/finding-queued: .*action/) },
+    ]);
+    expect(queuedOn(run, 'nb-1')).toBeUndefined();
+  });
+});
+
 describe('findings only reported (findings: report-only)', () => {
   it('notes the finding and changes nothing, at once or later', async () => {
     // Act

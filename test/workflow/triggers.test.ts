@@ -454,12 +454,44 @@ describe('schedules on the sandbox', () => {
       maxDaysWithoutRestart: 14,
       patchRequestId: 'audit-weekly-20261213T0200Z',
     });
+    // The audit asks; open-window starts the catch-up window from the audit's event.
     const auditRun = run.result.executions.find((e) => e.name === 'audit-weekly-20261213T0200Z');
     expect(auditRun).toMatchObject({
       status: 'SUCCEEDED',
-      trigger: { source: 'aws.scheduler', detailType: 'Scheduled Audit' },
+      trigger: { source: 'caretaker', detailType: 'Catch-up Window Requested' },
     });
     expect(outcomes(run, run.result.executions.indexOf(auditRun!))).toEqual({ 'nb-old': 'patched' });
     expect(notebook(run, 'nb-off')).toMatchObject({ status: 'Stopped' });
+  });
+
+  it('starts no catch-up window from an event whose request is not valid, naming the field', async () => {
+    // Prepare: a catch-up event whose request names a notebook no SageMaker name can be.
+    const event = {
+      source: 'caretaker',
+      'detail-type': 'Catch-up Window Requested',
+      detail: {
+        requestId: 'audit-weekly-20261213T0200Z',
+        reason: 'audit',
+        source: { kind: 'audit', id: 'audit-weekly-20261213T0200Z' },
+        targets: { names: ['nb_old!'] },
+      },
+    };
+
+    // Act
+    const run = await runSandbox(fleet('  - { name: nb-old, status: InService }'), [event]);
+
+    // Assess
+    expect(run.result.executions).toEqual([]);
+    expect(run.result.rejectedEvents).toEqual([
+      {
+        index: 0,
+        errors: [
+          expect.objectContaining({
+            field: 'targets.names[0]',
+            message: expect.stringMatching(/notebook instance name/),
+          }),
+        ],
+      },
+    ]);
   });
 });

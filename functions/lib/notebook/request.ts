@@ -11,7 +11,7 @@ export {
   type SettingsRequest,
 } from './settings-schema.ts';
 
-const notebookName = z
+export const notebookNameSchema = z
   .string()
   .check(
     z.regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'expected a notebook instance name (letters, digits, hyphens)'),
@@ -21,7 +21,9 @@ const notebookName = z
 export const targetsSchema = z.union(
   [
     z.strictObject({
-      names: z.array(notebookName).check(z.minLength(1, 'expected at least one name'), z.maxLength(10_000)),
+      names: z
+        .array(notebookNameSchema)
+        .check(z.minLength(1, 'expected at least one name'), z.maxLength(10_000)),
     }),
     z.strictObject({
       tags: z

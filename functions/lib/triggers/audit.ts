@@ -10,26 +10,34 @@ import { notebookTags } from '../aws/tagging.ts';
 import * as z from 'zod/mini';
 import { putEvents, type EventClients, type OutgoingEvent } from '../aws/eventbridge.ts';
 import { listNotebooks } from '../aws/sagemaker/notebooks.ts';
-import { startExecution } from '../aws/stepfunctions.ts';
 import { permissionsOf } from '../iam.ts';
 import { parseOrThrow } from '../validation.ts';
+import { parsePatchRequest } from '../notebook/request.ts';
 import type { CaretakerConfig, PatchGroup } from './config-sections.ts';
 import { DEFAULT_TRIGGER_SETTINGS } from './settings.ts';
 import { endlessExemptions, exemptEvents, type EndlessExemption } from './exempt-report.ts';
 import type { NotebookPatchRequest } from './findings.ts';
 import { isTargeted } from './groups.ts';
-import type { TriggerResult } from './result.ts';
 import { overdueNotebooks, windowExecutionName, type OverdueNotebook } from './patch-windows.ts';
-import { startRequests, type TriggerDeps } from './start.ts';
-import { groupNameSchema, modePolicy, SCHEDULED_TIME, scheduledTimeSchema } from './windows.ts';
+import {
+  CATCH_UP_REQUESTED,
+  groupNameSchema,
+  modePolicy,
+  SCHEDULED_TIME,
+  scheduledTimeSchema,
+} from './windows.ts';
 
-/** The audit also reads the fleet, its tags and the ledger's notes on notebooks left down, and reports. */
-export type AuditDeps = TriggerDeps & {
+/**
+ * The audit reads the fleet, its tags and the ledger's notes on notebooks left down, and reports on the bus.
+ * It starts nothing itself: a group's catch-up window is a `Catch-up Window Requested` event, which
+ * `open-window` starts (`windows.ts`), so the audit holds no Step Functions access.
+ */
+export interface AuditDeps {
   events: EventClients;
   sagemaker: SageMakerClient;
   tagging: ResourceGroupsTaggingAPIClient;
   ledger: LedgerClients;
-};
+}
 
 /** The daily audit runs at 06:00 UTC: after every nightly window in Europe and the Americas has closed. */
 export const AUDIT_SCHEDULE = { cron: '0 6 * * *', timezone: 'UTC' } as const;
@@ -97,7 +105,9 @@ export interface OverdueReport extends OverdueNotebook {
   leftDown?: { requestId: string; status: string; since: string };
 }
 
-export interface AuditResult extends TriggerResult {
+export interface AuditResult {
+  /** The catch-up windows asked of `open-window`, by execution name. */
+  requested: string[];
   overdue: OverdueReport[];
   /** Exemptions with no end date, reported as `Notebook Exempt`. */
   exempt: EndlessExemption[];
@@ -158,19 +168,18 @@ export const auditPermissions = /* @__PURE__ */ permissionsOf(
   listNotebooks,
   notebookTags,
   readNotebooks,
-  startExecution,
   putEvents,
 );
 
 /**
  * The daily audit: for each patch group, the notebooks `InService` for longer than its
  * `maxDaysWithoutRestart`, and every notebook a caretaker window left down (the ledger knows them) →
- * `Notebook Patch Overdue` events, and a patch request for them when the group says `auditStartsPatch` (a
+ * `Notebook Patch Overdue` events, and a catch-up window for them when the group says `auditStartsPatch` (a
  * cycle starts a notebook a window left down). "As of" is the scheduled time, so a repeated invocation finds
- * the same.
+ * the same and asks for the same, by name.
  *
  * @example await audit({ ...auditTargetInput(config), scheduledTime: '2026-12-01T06:00:00Z' }, deps)
- *   // → { started: ['audit-weekly-20261201T0600Z'], duplicates: [], overdue: [{ group: 'weekly', name: 'nb-1', … }] }
+ *   // → { requested: ['audit-weekly-20261201T0600Z'], overdue: [{ group: 'weekly', name: 'nb-1', … }], exempt: [] }
  */
 export async function audit(input: unknown, deps: AuditDeps): Promise<AuditResult> {
   const { scheduledTime, groups } = parseOrThrow(auditInputSchema, input);
@@ -228,14 +237,19 @@ export async function audit(input: unknown, deps: AuditDeps): Promise<AuditResul
   // A notebook left down that belongs to no group is reported all the same.
   for (const [name, mark] of leftDown) if (!reported.has(name)) overdue.push(leftDownReport(name, mark));
 
-  const started = await startRequests(requests, deps);
+  // Each checked as the workflow will check it: an audit whose request would be refused asks for nothing.
+  const catchUps = requests.map((request) => ({
+    detailType: CATCH_UP_REQUESTED,
+    detail: parsePatchRequest(request),
+  }));
   const requestIds = new Map(requests.map((r) => [r.source.patchGroup as string, r.requestId]));
   const events = [
+    ...catchUps,
     ...overdueEvents(overdue, now, (group) => requestIds.get(group)),
     ...exemptEvents(exempt, now),
   ];
   if (events.length > 0) await putEvents(deps.events, events);
-  return { ...started, overdue, exempt };
+  return { requested: requests.map((r) => r.requestId), overdue, exempt };
 }
 
 /** What a window wrote on a notebook it left down (see functions/lib/notebook/cycle.ts `Lease.leftDown`). */

@@ -6,18 +6,16 @@
  *
  *   finding → request per notebook ─ observe ─────────────────────→ Finding Noted (reported)
  *                                  └ act ─ group: immediate ──────→ notebook-patch now
- *                                          ├ group: next-window ──→ queued in the ledger → Finding Noted (queued, appliesAt)
+ *                                          ├ group: next-window ──→ Finding Noted (queued, appliesAt) → queue-findings.ts: the ledger
  *                                          └ group: report-only ──→ Finding Noted (reported)
  */
 import type { OutgoingEvent } from '../aws/eventbridge.ts';
-import type { QueuedSettings } from '../notebook/request.ts';
 import type { FindingAction } from './config-sections.ts';
+import { FINDING_NOTED } from './finding-events.ts';
 import type { NotebookPatchRequest } from './findings.ts';
 import { isTargeted } from './groups.ts';
 import { nextWindows } from './schedule.ts';
 import type { GroupFacts, TriggerSettings } from './settings.ts';
-
-export const FINDING_NOTED = 'Finding Noted';
 
 /** A finding caretaker did not act on at once, and what it did instead. */
 export interface NotedFinding {
@@ -99,16 +97,6 @@ export function disposeFindings(
     }
   }
   return { immediate, noted };
-}
-
-/** What a queued finding leaves on the notebook's ledger page for its group's window. */
-export function queuedSettings(finding: NotedFinding, now: Date): QueuedSettings {
-  return {
-    group: finding.group ?? '',
-    settings: finding.settings as QueuedSettings['settings'],
-    findingIds: finding.findingIds,
-    queuedAt: now.toISOString(),
-  };
 }
 
 /** One `Finding Noted` event per noted notebook. */

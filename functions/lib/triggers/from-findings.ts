@@ -13,9 +13,6 @@ import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ValidationError } from '../errors.ts';
 import { orUndefined } from '../aws/errors.ts';
 import { putEvents, type OutgoingEvent } from '../aws/eventbridge.ts';
-import type { LedgerClients } from '../aws/ledger/client.ts';
-import { queueOnNotebook } from '../aws/ledger/notebooks.ts';
-import { mergeQueued } from '../notebook/request.ts';
 import { listNotebookTags } from '../aws/sagemaker/notebooks.ts';
 import { startExecution } from '../aws/stepfunctions.ts';
 import { permissionsOf } from '../iam.ts';
@@ -26,13 +23,12 @@ import {
   type FindingReading,
   type TriggerPlan,
 } from './findings.ts';
-import { disposeFindings, notedEvents, queuedSettings, type NotedFinding } from './finding-modes.ts';
+import { FINDING_NOT_REMEDIABLE } from './finding-events.ts';
+import { disposeFindings, notedEvents, type NotedFinding } from './finding-modes.ts';
 import type { Home } from './home.ts';
 import type { RequestDeps } from './requests.ts';
 import type { TriggerResult } from './result.ts';
 import { startRequests, type TriggerDeps } from './start.ts';
-
-export const FINDING_NOT_REMEDIABLE = 'Finding Not Remediable';
 
 /** A trigger's result plus what it reported on the bus, so the function's log tells the whole story. */
 export interface FindingTriggerResult extends TriggerResult {
@@ -43,28 +39,25 @@ export interface FindingTriggerResult extends TriggerResult {
 }
 
 /**
- * The finding triggers also read notebooks' tags (patch group, exemption), know where they run, and queue
- * settings for a group's next window in the ledger.
+ * The finding triggers also read notebooks' tags (patch group, exemption) and know where they run. A finding
+ * for a group whose findings wait for its next window leaves in a `Finding Noted` event, which
+ * `queue-findings.ts` writes to the ledger: these functions hold no ledger access.
  */
 export type FindingDeps = TriggerDeps &
   Pick<RequestDeps, 'settings' | 'events'> & {
     sagemaker: SageMakerClient;
     home: Home;
-    /** A finding for a group whose findings wait for its next window is queued on the notebook's page. */
-    ledger: LedgerClients;
   };
 
 export const fromFindingPermissions = /* @__PURE__ */ permissionsOf(
   startExecution,
   putEvents,
   listNotebookTags,
-  queueOnNotebook,
 );
 export const fromConfigPermissions = /* @__PURE__ */ permissionsOf(
   startExecution,
   putEvents,
   listNotebookTags,
-  queueOnNotebook,
 );
 
 /**
@@ -135,10 +128,6 @@ async function actOnEvent(
   });
   const { immediate, noted } = disposeFindings(plan.requests, deps.settings, tags, now);
   const started = await startRequests(immediate, deps);
-  for (const finding of noted.filter((n) => n.action === 'queued'))
-    await queueOnNotebook(deps.ledger, finding.notebook, (queued) =>
-      mergeQueued(queued, queuedSettings(finding, now)),
-    );
   const events = [...notRemediableEvents(plan, origin), ...notedEvents(noted, origin)];
   if (events.length > 0) await putEvents(deps.events, events);
   const ignored = nothingToDo(plan);

@@ -1,9 +1,13 @@
 /**
  * Patch-group windows: what a group's EventBridge Scheduler schedule hands to `open-window`, and the
- * window it starts, named `<group>-<yyyymmddThhmmZ>` of the scheduled time.
+ * window it starts, named `<group>-<yyyymmddThhmmZ>` of the scheduled time. `open-window` also starts the
+ * catch-up window the daily audit asks for (`Catch-up Window Requested`, rule `catch-up-window-requested`):
+ * the one function that starts a group's windows.
  */
 import * as z from 'zod/mini';
+import { CARETAKER_SOURCE } from '../aws/eventbridge.ts';
 import { startExecution } from '../aws/stepfunctions.ts';
+import { ValidationError } from '../errors.ts';
 import { permissionsOf } from '../iam.ts';
 import { parseOrThrow } from '../validation.ts';
 import type { Mode, PatchGroup } from './config-sections.ts';
@@ -77,6 +81,30 @@ const windowInputSchema = z.looseObject({
 
 export const openWindowPermissions = /* @__PURE__ */ permissionsOf(startExecution);
 
+/** What the daily audit puts on the bus for a group's overdue notebooks: its catch-up patch request. */
+export const CATCH_UP_REQUESTED = 'Catch-up Window Requested';
+
+const catchUpEventSchema = z.looseObject({
+  source: z.literal(CARETAKER_SOURCE),
+  'detail-type': z.literal(CATCH_UP_REQUESTED),
+  detail: z.record(z.string(), z.unknown(), 'expected the patch request'),
+});
+
+/**
+ * Starts the catch-up window of an audit's event, checked in full as a workflow's input (only caretaker's
+ * own roles may put `source: caretaker` events, deploy/bus-policy.ts). Named after the group and the
+ * audit's scheduled time, so a redelivered event starts nothing new; a malformed one starts nothing.
+ */
+async function openCatchUp(event: unknown, deps: TriggerDeps): Promise<TriggerResult> {
+  try {
+    const { detail } = parseOrThrow(catchUpEventSchema, event);
+    return await startRequests([detail as unknown as NotebookPatchRequest], deps);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    return { started: [], duplicates: [], rejected: err.issues };
+  }
+}
+
 /**
  * A patch group's scheduled window: starts notebook-patch as `<group>-<yyyymmddThhmmZ>` of the scheduled
  * time. A bad input is an error (the schedule's retry policy and dead-letter queue keep it), since it can
@@ -86,6 +114,7 @@ export const openWindowPermissions = /* @__PURE__ */ permissionsOf(startExecutio
  *   // → { started: ['weekly-20261129T0200Z'], duplicates: [] }
  */
 export async function openWindow(input: unknown, deps: TriggerDeps): Promise<TriggerResult> {
+  if (typeof input === 'object' && input !== null && 'detail-type' in input) return openCatchUp(input, deps);
   const window = parseOrThrow(windowInputSchema, input);
   const request = windowRequest(
     {
