@@ -136,6 +136,19 @@ describe('a module per need', () => {
 });
 
 describe('what the bundles leave out', () => {
+  it("keeps of each SDK client's package.json only what its user agent reads: the name and the version", () => {
+    // Act
+    const manifests = [...plain].flatMap(([file, output]) =>
+      Object.entries(output.inputs)
+        .filter(([path]) => /@aws-sdk\/client-[a-z-]+\/package\.json$/.test(path))
+        .map(([path, input]) => ({ file, path, bytes: input.bytesInOutput })),
+    );
+
+    // Assess: 2–2.4 KB each, whole; `{name:"@aws-sdk/client-resource-groups-tagging-api",version:"3.1142.0"}` is 67.
+    expect(manifests.length).toBeGreaterThan(handlers.length);
+    for (const { file, path, bytes } of manifests) expect(bytes, `${file}: ${path}`).toBeLessThanOrEqual(80);
+  });
+
   it("takes the stand-in for mnemonist's LRU, and Powertools Metrics only where a step publishes metrics", () => {
     // Act
     const withMetrics = [...plain].filter(([, o]) =>

@@ -255,6 +255,34 @@ describe('the function roles, simulated against AWS authorization data', () => {
   });
 });
 
+describe('the triggers that decide from untrusted or scheduled input, simulated', () => {
+  it('keep the finding triggers off the ledger and the audit from starting executions', async () => {
+    // Prepare: the queue of a group's window is written by queue-finding, the audit's catch-up started by
+    // open-window (both from caretaker's own events).
+    const role = (key: string) => functions.find((f) => f.key === key)!.roleLogicalId;
+    const table = arnOf(LEDGER_TABLE_LOGICAL_ID);
+    const machine = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${machineName('notebookPatch')}`;
+
+    // Act
+    const verdicts = await Promise.all([
+      decide(role('triggersFromFinding'), 'dynamodb:UpdateItem', table),
+      decide(role('triggersFromConfig'), 'dynamodb:UpdateItem', table),
+      decide(role('triggersAudit'), 'states:StartExecution', machine),
+      decide(role('triggersQueueFinding'), 'dynamodb:UpdateItem', table),
+      decide(role('triggersOpenWindow'), 'states:StartExecution', machine),
+    ]);
+
+    // Assess
+    expect(verdicts).toEqual([
+      'ImplicitlyDenied',
+      'ImplicitlyDenied',
+      'ImplicitlyDenied',
+      'Allowed',
+      'Allowed',
+    ]);
+  });
+});
+
 /** The Task functions and whether a Map runs in distributed mode, read from an ASL file itself. */
 function readMachine(file: string): { tasks: Set<string>; distributed: string[] } {
   const tasks = new Set<string>();
