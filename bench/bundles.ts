@@ -11,11 +11,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-import { esbuildOptions, serverlessEsbuildOptions, type PackageSettings } from '../deploy/esbuild.ts';
-import { discoverFunctions, type FunctionSpec } from '../deploy/functions.ts';
+import { bundleFunctions } from '../deploy/bundle.ts';
+import { discoverFunctions } from '../deploy/functions.ts';
 import { atMost } from './targets.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -44,18 +43,6 @@ function importTimes(bundle: string): { wallMs: number; cpuMs: number } {
   return JSON.parse(output) as { wallMs: number; cpuMs: number };
 }
 
-/** Every function's bundle under `outRoot`, as packaged with these settings. */
-async function buildAll(specs: FunctionSpec[], settings: PackageSettings, outRoot: string) {
-  const extension = serverlessEsbuildOptions(settings).outputFileExtension;
-  return Promise.all(
-    specs.map(async (spec) => {
-      const outdir = join(outRoot, dirname(spec.file));
-      await build({ ...esbuildOptions(spec.file, outdir, settings), absWorkingDir: root, logLevel: 'error' });
-      return join(outdir, basename(spec.file, '.ts') + extension);
-    }),
-  );
-}
-
 const tenths = (ms: number) => Math.round(ms * 10) / 10;
 
 /** The median cold import of each bundle over `runs` rounds, each round importing every bundle once. */
@@ -72,8 +59,8 @@ const outRoot = mkdtempSync(join(tmpdir(), 'caretaker-bundles-'));
 try {
   const specs = discoverFunctions(root);
   const loadBefore = loadavg()[0]!;
-  const plain = await buildAll(specs, { tracing: false }, join(outRoot, 'plain'));
-  const traced = await buildAll(specs, { tracing: true }, join(outRoot, 'tracing'));
+  const plain = await bundleFunctions(root, specs, { tracing: false }, join(outRoot, 'plain'));
+  const traced = await bundleFunctions(root, specs, { tracing: true }, join(outRoot, 'tracing'));
   const plainMs = medianImports(plain, RUNS);
   const tracedMs = medianImports(traced, TRACING_RUNS);
   const functions = specs.map((spec, i) => ({

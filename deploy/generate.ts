@@ -1,19 +1,23 @@
 /**
- * Writes the `.build/*.json` fragments serverless.yml includes; run before `osls package` (npm run
- * package). With CI set, anything left out (a rule or state machine whose function is missing) fails the
- * build instead of shipping a partial stack.
+ * Writes the `.build/*.json` fragments serverless.yml includes and every function's zip (deploy/bundle.ts);
+ * run before `osls package` (npm run package). With CI set, anything left out (a rule or state machine
+ * whose function is missing) fails the build instead of shipping a partial stack.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageFunctions } from './bundle.ts';
 import { readPackageSettings } from './esbuild.ts';
+import { discoverFunctions } from './functions.ts';
 
 // Handler modules build their SDK clients at import; a region keeps that quiet. Nothing is called.
 process.env.AWS_REGION ??= 'us-east-1';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { buildStack } = await import('./stack.ts');
-const stack = await buildStack(root, readPackageSettings());
+const settings = readPackageSettings();
+const stack = await buildStack(root, settings);
+await packageFunctions(root, discoverFunctions(root), settings);
 
 const out = join(root, '.build');
 mkdirSync(out, { recursive: true });
@@ -22,7 +26,6 @@ const write = (name: string, value: unknown) =>
 write('functions.json', stack.functions);
 write('state-machines.json', stack.stateMachines);
 write('resources.json', stack.resources);
-write('esbuild.json', stack.esbuild);
 write('environment.json', stack.environment);
 write('omitted.json', stack.omitted);
 
@@ -32,5 +35,5 @@ if (stack.omitted.length > 0 && process.env.CI) {
   process.exit(1);
 }
 process.stderr.write(
-  `deploy/generate: ${Object.keys(stack.functions).length} functions, ${Object.keys(stack.stateMachines).length} state machines → .build/\n`,
+  `deploy/generate: ${Object.keys(stack.functions).length} functions (bundled and zipped), ${Object.keys(stack.stateMachines).length} state machines → .build/\n`,
 );

@@ -12,7 +12,8 @@ import { loadConfig } from '#lib/triggers/caretaker-config';
 import { triggerEnvironment } from '#lib/triggers/settings';
 import { busPolicyResources } from './bus-policy.ts';
 import { dashboardResource } from './dashboard.ts';
-import { serverlessEsbuildOptions, TRACING_VARIABLE, type PackageSettings } from './esbuild.ts';
+import { artifactOf } from './bundle.ts';
+import { TRACING_VARIABLE, type PackageSettings } from './esbuild.ts';
 import { discoverFunctions, type FunctionSpec } from './functions.ts';
 import { functionRole, readPermissions, STATE_MACHINE_NAMES } from './iam.ts';
 import { loadRules, ruleResources } from './rules.ts';
@@ -32,7 +33,6 @@ export interface StackFragments {
   functions: Record<string, unknown>;
   stateMachines: Record<string, unknown>;
   resources: { Resources: Record<string, unknown> };
-  esbuild: ReturnType<typeof serverlessEsbuildOptions>;
   /** Variables every function gets from the package settings (serverless.yml's provider environment). */
   environment: Record<string, string>;
   /** What could not be deployed and why, e.g. a rule whose target function has no handler file yet. */
@@ -102,6 +102,8 @@ export async function buildStack(
       role: spec.roleLogicalId,
       timeout: spec.timeoutSeconds,
       description: `caretaker ${spec.file}`,
+      // Built by deploy/bundle.ts before the Framework runs; the Framework deploys it as it is.
+      package: { artifact: artifactOf(spec) },
       ...(spec.group === 'triggers' ? { environment: triggerSettings } : {}),
     };
     resources[spec.roleLogicalId] = functionRole(spec, spec.permissions);
@@ -166,7 +168,6 @@ export async function buildStack(
     functions: functionConfig,
     stateMachines,
     resources: { Resources: resources },
-    esbuild: serverlessEsbuildOptions(settings),
     environment: { [TRACING_VARIABLE]: String(settings.tracing) },
     omitted,
   };

@@ -37,8 +37,7 @@ type Output = Metafile['outputs'][string];
 async function bundles(settings: PackageSettings): Promise<Map<string, Output>> {
   const files = discoverFunctions(root).map((spec) => spec.file);
   const { metafile } = await build({
-    ...esbuildOptions(files[0]!, 'out', settings),
-    entryPoints: files,
+    ...esbuildOptions(files, 'out', settings),
     absWorkingDir: root,
     metafile: true,
     write: false,

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Permission, ResourceKind } from '#lib/iam';
@@ -169,6 +170,26 @@ describe('the packaged CloudFormation template', () => {
     for (const [id, fn] of ofType('AWS::Lambda::Function')) {
       expect(fn.Properties.Runtime, id).toBe('nodejs22.x');
       expect(fn.Properties.Architectures, id).toEqual(['arm64']);
+    }
+  });
+
+  it('deploys each function from a zip of its own that holds the one module its handler names', () => {
+    for (const [id, fn] of ofType('AWS::Lambda::Function')) {
+      // Prepare
+      const key = (fn.Properties.FunctionName as string).slice(STAGE_PREFIX.length);
+      const handler = fn.Properties.Handler as string;
+      const s3Key = (fn.Properties.Code as { S3Key: string }).S3Key;
+
+      // Act
+      const entries = unzipSync(readFileSync(join(root, '.build/artifacts', `${key}.zip`)));
+
+      // Assess: `functions/notebook/stop.handler` is the export `handler` of functions/notebook/stop.mjs.
+      const module = handler.replace(/\.handler$/, '.mjs');
+      expect(s3Key.endsWith(`/${key}.zip`), id).toBe(true);
+      expect(Object.keys(entries), id).toEqual([module]);
+      // (A boolean, not toMatch: a failure would print the whole bundle.)
+      const exportsHandler = /export\s*\{[^}]*\bas handler\b[^}]*\}\s*;?\s*$/;
+      expect(exportsHandler.test(new TextDecoder().decode(entries[module])), id).toBe(true);
     }
   });
 

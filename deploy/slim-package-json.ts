@@ -1,7 +1,4 @@
-/**
- * esbuild plugins of the one build (deploy/esbuild.ts). serverless-esbuild `require`s this file by path,
- * so it stays plain TypeScript Node 22 runs as it is: node: imports, erasable syntax, no `#lib` imports.
- */
+/** An esbuild plugin of the one build (deploy/esbuild.ts). */
 import { readFileSync } from 'node:fs';
 import type { Plugin } from 'esbuild';
 
@@ -19,5 +16,3 @@ export const slimSdkPackageJson: Plugin = {
     });
   },
 };
-
-export default [slimSdkPackageJson];
