@@ -144,6 +144,46 @@ describe('the queue of a next window (rule finding-queued)', () => {
     expect(mutatingCalls(run)).toBe(0);
   });
 
+  it.each([1, 2, 3])(
+    'queues through bus, ledger and Lambda faults, and the window applies it once (seed %i)',
+    async (seed) => {
+      // Prepare: the trigger dies after its event went out and queue-finding after its write, each once;
+      // the bus and the ledger fail a seeded share of calls.
+      const faulty = parseFleet(
+        `
+start: ${START}
+notebooks:
+  - { name: nb-1, status: InService, rootAccess: Enabled, tags: { patch-group: weekly } }
+faults:
+  seed: ${seed}
+  eventbridge: { serverErrors: { PutEvents: 0.3 } }
+  dynamodb: { throttle: { GetItem: 0.3, UpdateItem: 0.3 } }
+  lambda:
+    triggers/from-finding: { error: Lambda.ServiceException, when: after-call, times: 1 }
+    triggers/queue-finding: { error: Lambda.Unknown, when: after-call, times: 1 }
+`,
+        'fleet.yml',
+      );
+      const window = scheduleInvocation(config, 'weekly', Date.parse(START));
+
+      // Act
+      const run = await runSandbox(faulty, [finding()], { invocations: [window] });
+
+      // Assess: the faults fired (the trigger and queue-finding each ran again and wrote again); nothing on
+      // Tuesday; Sunday's window fixed nb-1 in one cycle and cleared the queue.
+      const sunday = Date.parse('2026-11-29T02:00:00Z');
+      const beforeSunday = (operation: string) =>
+        run.journal.filter((j) => j.operation === operation && j.outcome === 'ok' && j.at < sunday);
+      expect(beforeSunday('PutEvents').length).toBeGreaterThanOrEqual(2);
+      expect(beforeSunday('UpdateItem').length).toBeGreaterThanOrEqual(2);
+      const stops = run.journal.filter((j) => j.operation === 'StopNotebookInstance' && j.outcome === 'ok');
+      expect(stops.map((j) => j.at >= sunday)).toEqual([true]);
+      expect(outcomes(run)).toEqual({ 'nb-1': 'patched' });
+      expect(notebook(run, 'nb-1')).toMatchObject({ status: 'InService', rootAccess: 'Disabled' });
+      expect(queuedOn(run, 'nb-1')).toBeUndefined();
+    },
+  );
+
   it('refuses a queued finding whose settings are not valid, naming the field, and queues nothing', async () => {
     // Act
     const run = await runSandbox(world('weekly'), [noted({ settings: { rootAccess: 'Sometimes' } })]);

@@ -464,6 +464,40 @@ describe('schedules on the sandbox', () => {
     expect(notebook(run, 'nb-off')).toMatchObject({ status: 'Stopped' });
   });
 
+  it.each([1, 2, 3])(
+    'starts the catch-up window once through bus and Lambda faults (seed %i)',
+    async (seed) => {
+      // Prepare: the audit dies after its events went out, open-window after it started the window (it
+      // runs into its timeout), each once; the bus fails a seeded share of PutEvents.
+      const world = parseFleet(
+        `
+start: ${START}
+platformRelease: "2026.11"
+notebooks:
+  - { name: nb-old, status: InService, lastStartedAt: 2026-11-13T02:00:00Z, tags: { patch-group: weekly } }
+faults:
+  seed: ${seed}
+  eventbridge: { serverErrors: { PutEvents: 0.3 } }
+  lambda:
+    triggers/audit: { error: Lambda.ServiceException, when: after-call, times: 1 }
+    triggers/open-window: { error: timeout, when: after-call, times: 1 }
+`,
+        'inline.yml',
+      );
+      const audit = auditInvocation(config, at(20), Date.parse(START));
+
+      // Act
+      const run = await runSandbox(world, [], { invocations: [audit] });
+
+      // Assess: both ran again (the window was asked for and started more than once), one window ran.
+      const calls = (operation: string) => run.journal.filter((j) => j.operation === operation).length;
+      expect(calls('StartExecution')).toBeGreaterThanOrEqual(2);
+      expect(run.result.executions.map((e) => e.name)).toEqual(['audit-weekly-20261213T0200Z']);
+      expect(outcomes(run)).toEqual({ 'nb-old': 'patched' });
+      expect(notebook(run, 'nb-old')).toMatchObject({ status: 'InService', stops: 1, starts: 1 });
+    },
+  );
+
   it('starts no catch-up window from an event whose request is not valid, naming the field', async () => {
     // Prepare: a catch-up event whose request names a notebook no SageMaker name can be.
     const event = {
