@@ -10,7 +10,6 @@
  * else of another domain.
  */
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { ValidationError } from '../errors.ts';
 import { orUndefined } from '../aws/errors.ts';
 import { putEvents, type OutgoingEvent } from '../aws/eventbridge.ts';
 import { listNotebookTags } from '../aws/sagemaker/notebooks.ts';
@@ -27,7 +26,7 @@ import { FINDING_NOT_REMEDIABLE } from './finding-events.ts';
 import { disposeFindings, notedEvents, type NotedFinding } from './finding-modes.ts';
 import type { Home } from './home.ts';
 import type { RequestDeps } from './requests.ts';
-import type { TriggerResult } from './result.ts';
+import { rejectedBy, type TriggerResult } from './result.ts';
 import { startRequests, type TriggerDeps } from './start.ts';
 
 /** A trigger's result plus what it reported on the bus, so the function's log tells the whole story. */
@@ -109,16 +108,7 @@ async function actOnEvent(
   try {
     reading = read();
   } catch (err) {
-    // A malformed event never gets better by retrying it: say what is wrong and start nothing.
-    if (!(err instanceof ValidationError)) throw err;
-    return {
-      started: [],
-      duplicates: [],
-      rejected: err.issues,
-      notRemediable: [],
-      ignoredFindings: [],
-      noted: [],
-    };
+    return { ...rejectedBy(err), notRemediable: [], ignoredFindings: [], noted: [] };
   }
   const now = new Date();
   const tags = await tagsOf(reading, deps);

@@ -9,7 +9,6 @@
  * decided. It is still checked in full, as every input is, and a malformed one changes nothing.
  */
 import * as z from 'zod/mini';
-import { ValidationError } from '../errors.ts';
 import { CARETAKER_SOURCE } from '../aws/eventbridge.ts';
 import type { LedgerClients } from '../aws/ledger/client.ts';
 import { queueOnNotebook } from '../aws/ledger/notebooks.ts';
@@ -17,7 +16,7 @@ import { permissionsOf } from '../iam.ts';
 import { mergeQueued, notebookNameSchema, settingsRequestSchema } from '../notebook/request.ts';
 import { parseOrThrow } from '../validation.ts';
 import { FINDING_NOTED } from './finding-events.ts';
-import type { TriggerResult } from './result.ts';
+import { rejectedBy, type TriggerResult } from './result.ts';
 import { groupNameSchema } from './windows.ts';
 
 const queuedFindingSchema = z.looseObject({
@@ -53,9 +52,7 @@ export async function queueFinding(event: unknown, deps: { ledger: LedgerClients
   try {
     noted = parseOrThrow(queuedFindingSchema, event);
   } catch (err) {
-    // A malformed event never gets better by retrying it: say what is wrong and queue nothing.
-    if (!(err instanceof ValidationError)) throw err;
-    return { started: [], duplicates: [], rejected: err.issues };
+    return rejectedBy(err);
   }
   const { notebook, group, settings, findingIds } = noted.detail;
   await queueOnNotebook(deps.ledger, notebook, (queued) =>

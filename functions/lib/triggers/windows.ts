@@ -7,12 +7,11 @@
 import * as z from 'zod/mini';
 import { CARETAKER_SOURCE } from '../aws/eventbridge.ts';
 import { startExecution } from '../aws/stepfunctions.ts';
-import { ValidationError } from '../errors.ts';
 import { permissionsOf } from '../iam.ts';
 import { parseOrThrow } from '../validation.ts';
 import type { Mode, PatchGroup } from './config-sections.ts';
 import type { NotebookPatchRequest } from './findings.ts';
-import type { TriggerResult } from './result.ts';
+import { rejectedBy, type TriggerResult } from './result.ts';
 import { windowRequest } from './patch-windows.ts';
 import { startRequests, type TriggerDeps } from './start.ts';
 
@@ -100,8 +99,7 @@ async function openCatchUp(event: unknown, deps: TriggerDeps): Promise<TriggerRe
     const { detail } = parseOrThrow(catchUpEventSchema, event);
     return await startRequests([detail as unknown as NotebookPatchRequest], deps);
   } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    return { started: [], duplicates: [], rejected: err.issues };
+    return rejectedBy(err);
   }
 }
 
